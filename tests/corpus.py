@@ -11,7 +11,7 @@
 * speech mixed with noise at 20, 10 and 0 dB SNR,
 * digital silence and very low-level noise,
 * loud, near-clipping and clipped content,
-* the real recordings from ``/work/shared/conformance/micro_speech`` (read in
+* the real recordings from ``../shared/conformance/micro_speech`` (read in
   place; the file is skipped when that folder is absent).
 
 Everything is derived from the fixed recipes in :data:`CORPUS_SPECS` with fixed
@@ -47,7 +47,8 @@ import numpy.typing as npt
 SAMPLE_RATE = 16000
 GENERATOR_VERSION = 1
 MANIFEST_NAME = "corpus_manifest.json"
-MICRO_SPEECH_DIR = Path("/work/shared/conformance/micro_speech")
+SHARED_DIR = Path(os.environ.get("EARSHOT_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+MICRO_SPEECH_DIR = SHARED_DIR / "conformance" / "micro_speech"
 MIN_FILE_SECONDS = 30.0
 
 FloatArray = npt.NDArray[np.float64]

@@ -2,7 +2,7 @@
 
 Usage::
 
-    /work/venv/bin/python models/samples/make_samples.py [OUT_DIR]
+    python models/samples/make_samples.py [OUT_DIR]
 
 Each sample is 16 kHz mono s16, at most 4 s long: a little silence, a TTS
 utterance (espeak-ng or flite, resampled with ``sox -D``), optionally a short
@@ -126,7 +126,7 @@ def write_readme(
         "",
         "16 kHz, mono, signed 16-bit WAV, each at most 4 s. Generated (deterministically) by",
         "`models/samples/make_samples.py`; do not edit by hand — rerun",
-        "`/work/venv/bin/python models/samples/make_samples.py`.",
+        "`python models/samples/make_samples.py`.",
         "",
         "Each utterance is synthesised to a temporary WAV, converted with",
         "`sox -D out.wav -t raw -r 16000 -c 1 -b 16 -e signed-integer -L -` (no dither),",

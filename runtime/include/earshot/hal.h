@@ -46,7 +46,10 @@ typedef struct es_conv_params {
     void *scratch;
 } es_conv_params_t;
 
-/** Fully connected: output[b][o] = sum_i (in[b][i] + input_offset) * w[o][i] + bias[o]. */
+/**
+ * Fully connected: output[b][o] = sum_i (in[b][i] + input_offset) * w[o][i] + bias[o],
+ * requantized with es_mul_by_quantized_mult_single() as TensorFlow Lite does.
+ */
 typedef struct es_fc_params {
     int batches;
     int in_depth;
@@ -122,8 +125,19 @@ extern const es_hal_ops_t es_hal_ref;
 /** Split a real multiplier into a Q31 value and a power-of-two shift (left > 0). */
 void es_quantize_multiplier(double real, int32_t *mult, int32_t *shift);
 
-/** x * mult * 2^shift with TFLite's double rounding (SaturatingRoundingDoublingHighMul + RoundingDivideByPOT). */
+/**
+ * x * mult * 2^shift with TFLite's double rounding (SaturatingRoundingDoublingHighMul,
+ * then RoundingDivideByPOT). TFLite's convolutions, QUANTIZE and activations use it.
+ */
 int32_t es_mul_by_quantized_mult(int32_t x, int32_t mult, int32_t shift);
+
+/**
+ * x * mult * 2^shift rounded once: (x * mult + 2^(30 - shift)) >> (31 - shift).
+ * TensorFlow Lite's FULLY_CONNECTED rounds this way (TFLite Micro rounds twice;
+ * the two differ in about 1 of 3000 outputs, only on exact half-way cases of the
+ * first rounding).
+ */
+int32_t es_mul_by_quantized_mult_single(int32_t x, int32_t mult, int32_t shift);
 
 /**
  * Prepare-time parameters of reference LOGISTIC for an int8 input of scale

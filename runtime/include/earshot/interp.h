@@ -92,6 +92,7 @@ typedef struct es_interp {
     size_t arena_size;
     size_t tail;           /**< start of the persistent region (grows down) */
     size_t head;           /**< end of planned activations + scratch */
+    size_t peak;           /**< most bytes needed at any point of prepare */
     void *scratch;
     size_t scratch_bytes;
     es_subgraph_t subgraphs[ES_MAX_SUBGRAPHS];
@@ -133,7 +134,11 @@ es_tensor_t *es_interp_output(es_interp_t *interp, size_t i);
 /** Tensor @p index of subgraph 0 (for debugging and parity tests), or NULL. */
 es_tensor_t *es_interp_tensor(es_interp_t *interp, size_t index);
 
-/** Bytes of the arena actually used (head + persistent region, with alignment). */
+/**
+ * Bytes of arena this model needs: the larger of what stays in use after
+ * prepare (activations, scratch, persistent records) and the peak during
+ * planning. An arena of this size (16-byte aligned) prepares successfully.
+ */
 size_t es_interp_arena_used(const es_interp_t *interp);
 
 #ifdef __cplusplus

@@ -305,6 +305,11 @@ static es_status_t plan_subgraph(es_interp_t *it, es_subgraph_t *sg, size_t base
             top = off + b[i].size;
         }
     }
+    /* Planning itself needs base + top + its records below the persistent region. */
+    size_t need = base + top + tmp + 8u + (it->arena_size - it->tail);
+    if (need > it->peak) {
+        it->peak = need;
+    }
     if (base + top > (size_t)(tmp_base - it->arena)) {
         return ES_ERR_NO_MEMORY;
     }
@@ -460,5 +465,6 @@ size_t es_interp_arena_used(const es_interp_t *it)
     if (!it) {
         return 0;
     }
-    return it->head + (it->arena_size - it->tail);
+    size_t used = it->head + (it->arena_size - it->tail);
+    return used > it->peak ? used : it->peak;
 }

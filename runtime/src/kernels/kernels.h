@@ -79,4 +79,18 @@ int es__options(const es_interp_t *it, const es_node_t *node, es__fb_t *fb, es__
 /* Quantized clamp range of a fused activation (TFLite ActivationFunctionType). */
 es_status_t es__act_range(uint8_t act, const es_tensor_t *out, int32_t *lo, int32_t *hi);
 
+/* Operators implemented in ops_nn.c. */
+es_status_t es__conv_prepare(es_interp_t *it, es_subgraph_t *sg, es_node_t *n);
+es_status_t es__conv_invoke(es_interp_t *it, es_subgraph_t *sg, es_node_t *n);
+es_status_t es__dwconv_prepare(es_interp_t *it, es_subgraph_t *sg, es_node_t *n);
+es_status_t es__dwconv_invoke(es_interp_t *it, es_subgraph_t *sg, es_node_t *n);
+es_status_t es__fc_prepare(es_interp_t *it, es_subgraph_t *sg, es_node_t *n);
+es_status_t es__fc_invoke(es_interp_t *it, es_subgraph_t *sg, es_node_t *n);
+es_status_t es__logistic_prepare(es_interp_t *it, es_subgraph_t *sg, es_node_t *n);
+es_status_t es__logistic_invoke(es_interp_t *it, es_subgraph_t *sg, es_node_t *n);
+es_status_t es__softmax_prepare(es_interp_t *it, es_subgraph_t *sg, es_node_t *n);
+es_status_t es__softmax_invoke(es_interp_t *it, es_subgraph_t *sg, es_node_t *n);
+es_status_t es__quantize_prepare(es_interp_t *it, es_subgraph_t *sg, es_node_t *n);
+es_status_t es__quantize_invoke(es_interp_t *it, es_subgraph_t *sg, es_node_t *n);
+
 #endif /* EARSHOT_KERNELS_H */

@@ -503,19 +503,6 @@ static es_status_t assign_var_invoke(es_interp_t *it, es_subgraph_t *sg, es_node
 
 /* ---- registry ---- */
 
-es_status_t es__conv_prepare(es_interp_t *it, es_subgraph_t *sg, es_node_t *n);
-es_status_t es__conv_invoke(es_interp_t *it, es_subgraph_t *sg, es_node_t *n);
-es_status_t es__dwconv_prepare(es_interp_t *it, es_subgraph_t *sg, es_node_t *n);
-es_status_t es__dwconv_invoke(es_interp_t *it, es_subgraph_t *sg, es_node_t *n);
-es_status_t es__fc_prepare(es_interp_t *it, es_subgraph_t *sg, es_node_t *n);
-es_status_t es__fc_invoke(es_interp_t *it, es_subgraph_t *sg, es_node_t *n);
-es_status_t es__logistic_prepare(es_interp_t *it, es_subgraph_t *sg, es_node_t *n);
-es_status_t es__logistic_invoke(es_interp_t *it, es_subgraph_t *sg, es_node_t *n);
-es_status_t es__softmax_prepare(es_interp_t *it, es_subgraph_t *sg, es_node_t *n);
-es_status_t es__softmax_invoke(es_interp_t *it, es_subgraph_t *sg, es_node_t *n);
-es_status_t es__quantize_prepare(es_interp_t *it, es_subgraph_t *sg, es_node_t *n);
-es_status_t es__quantize_invoke(es_interp_t *it, es_subgraph_t *sg, es_node_t *n);
-
 static const es__kernel_t kernels[] = {
     {ES_OP_CONCATENATION, concat_prepare, concat_invoke},
     {ES_OP_CONV_2D, es__conv_prepare, es__conv_invoke},

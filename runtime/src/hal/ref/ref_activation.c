@@ -15,8 +15,7 @@
 #include "earshot/hal.h"
 #include "ref_fixedpoint.h"
 
-es_status_t es__ref_logistic_s8(const es_logistic_params_t *p);
-es_status_t es__ref_softmax_s8(const es_softmax_params_t *p);
+#include "ref.h"
 
 /* Integer bits of the fixed-point input of the logistic core (Q4.27). */
 #define LOGISTIC_INPUT_INT_BITS 4
@@ -26,34 +25,6 @@ es_status_t es__ref_softmax_s8(const es_softmax_params_t *p);
 #define SOFTMAX_ACCUM_INT_BITS 12
 
 /* ---- prepare-time helpers ---- */
-
-/*
- * Split a positive real multiplier into mult * 2^(shift - 31) with mult in
- * [2^30, 2^31), rounding the significand half away from zero. Matches TFLite's
- * QuantizeMultiplier including its handling of a significand that rounds up to
- * 2^31 and of vanishingly small multipliers.
- */
-static void act_quantize_multiplier(double real, int32_t *mult, int *shift)
-{
-    if (!(real > 0.0)) {
-        *mult = 0;
-        *shift = 0;
-        return;
-    }
-    int e = 0;
-    const double frac = frexp(real, &e);
-    int64_t m = (int64_t)round(frac * 2147483648.0);
-    if (m == ((int64_t)1 << 31)) {
-        m /= 2;
-        ++e;
-    }
-    if (e < -31) {
-        e = 0;
-        m = 0;
-    }
-    *mult = (int32_t)m;
-    *shift = e;
-}
 
 /*
  * Largest |input| whose product with 2^left_shift still fits the
@@ -125,7 +96,7 @@ es_status_t es__ref_logistic_s8(const es_logistic_params_t *p)
         } else if (x >= p->input_range_radius) {
             p->output[i] = (int8_t)127;
         } else {
-            const int32_t x_q4 = es__fp_mul_qm(x, p->input_mult, shift);
+            const int32_t x_q4 = es_mul_by_quantized_mult(x, p->input_mult, shift);
             const int32_t y_q0 = es__fp_logistic(x_q4, LOGISTIC_INPUT_INT_BITS);
             /* Q0.31 -> multiples of 1/256, then onto the int8 grid (zp -128). */
             const int32_t y = es__fp_rdbypot(y_q0, 31 - 8);
@@ -150,18 +121,17 @@ void es_softmax_s8_setup(double beta, double input_scale, es_softmax_params_t *p
     if (real > 2147483647.0) {
         real = 2147483647.0;
     }
-    int32_t mult = 0;
-    int shift = 0;
-    act_quantize_multiplier(real, &mult, &shift);
+    int32_t mult = 0, shift = 0;
+    es_quantize_multiplier(real, &mult, &shift);
     p->input_mult = mult;
     p->input_left_shift = shift;
-    p->diff_min = -act_input_radius(SOFTMAX_DIFF_INT_BITS, shift);
+    p->diff_min = -act_input_radius(SOFTMAX_DIFF_INT_BITS, (int)shift);
 }
 
 /* exp(beta * scale * diff) in Q0.31 for a non-positive input difference. */
 static int32_t softmax_exp(int32_t diff, const es_softmax_params_t *p)
 {
-    const int32_t scaled = es__fp_mul_qm(diff, p->input_mult, (int)p->input_left_shift);
+    const int32_t scaled = es_mul_by_quantized_mult(diff, p->input_mult, (int)p->input_left_shift);
     return es__fp_exp_on_negative_values(scaled, SOFTMAX_DIFF_INT_BITS);
 }
 

@@ -132,24 +132,6 @@ static inline int es__fp_clz32(uint32_t v)
 #endif
 }
 
-/**
- * x * mult * 2^shift as TFLite's double-rounding MultiplyByQuantizedMultiplier:
- * saturating left shift first (shift > 0), then the rounding doubling high
- * multiply, then a rounding right shift (shift < 0).
- */
-static inline int32_t es__fp_mul_qm(int32_t x, int32_t mult, int shift)
-{
-    const int left = (shift > 0) ? shift : 0;
-    const int right = (shift > 0) ? 0 : -shift;
-    int64_t wide = (int64_t)x * ((int64_t)1 << left);
-    if (wide > INT32_MAX) {
-        wide = INT32_MAX;
-    } else if (wide < INT32_MIN) {
-        wide = INT32_MIN;
-    }
-    return es__fp_rdbypot(es__fp_srdhm((int32_t)wide, mult), right);
-}
-
 /* ---- transcendental helpers ---- */
 
 /** Q0 constants of the exp() approximation. */

@@ -2,6 +2,7 @@
 #include <math.h>
 
 #include "earshot/hal.h"
+#include "ref.h"
 #include "ref_fixedpoint.h"
 
 void es_quantize_multiplier(double real, int32_t *mult, int32_t *shift)
@@ -37,6 +38,13 @@ int32_t es_mul_by_quantized_mult(int32_t x, int32_t mult, int32_t shift)
     /* TFLite multiplies in int32 (wrapping in practice); do it without UB. */
     int32_t scaled = (int32_t)(uint32_t)((uint64_t)(int64_t)x << left);
     return es__fp_rdbypot(es__fp_srdhm(scaled, mult), right);
+}
+
+int32_t es_mul_by_quantized_mult_single(int32_t x, int32_t mult, int32_t shift)
+{
+    int64_t total = 31 - (int64_t)shift; /* shift is in [-31, 30] */
+    int64_t r = ((int64_t)x * (int64_t)mult + ((int64_t)1 << (total - 1))) >> total;
+    return r > INT32_MAX ? INT32_MAX : r < INT32_MIN ? INT32_MIN : (int32_t)r;
 }
 
 static inline int32_t clamp32(int32_t v, int32_t lo, int32_t hi)
@@ -139,7 +147,7 @@ static es_status_t ref_fc_s8(const es_fc_params_t *p)
                 acc += p->bias[o];
             }
             int c = p->per_channel ? o : 0;
-            acc = es_mul_by_quantized_mult(acc, p->out_mult[c], p->out_shift[c]) + p->output_offset;
+            acc = es_mul_by_quantized_mult_single(acc, p->out_mult[c], p->out_shift[c]) + p->output_offset;
             p->output[(size_t)b * (size_t)p->out_depth + (size_t)o] = (int8_t)clamp32(acc, p->act_min, p->act_max);
         }
     }
@@ -162,8 +170,6 @@ static es_status_t ref_requant(const es_requant_params_t *p)
     return ES_OK;
 }
 
-es_status_t es__ref_logistic_s8(const es_logistic_params_t *p);
-es_status_t es__ref_softmax_s8(const es_softmax_params_t *p);
 
 const es_hal_ops_t es_hal_ref = {
     .name = "reference",

@@ -1,0 +1,142 @@
+"""Mutation fuzzing of the model loader and interpreter under ASan + UBSan.
+
+Builds fuzz/fuzz_model.c in its standalone mode (own deterministic mutator) with
+gcc's address and undefined-behaviour sanitizers and runs >= 100,000 mutated
+models derived from the real wake-word and micro_speech models through
+es_model_load -> es_interp_prepare -> invoke/reset and es_ww_add_model.
+Any sanitizer report aborts the harness, which saves the offending input.
+See docs/FUZZING.md.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.fuzz
+
+REPO = Path(__file__).resolve().parents[1]
+HARNESS = REPO / "fuzz" / "fuzz_model.c"
+
+_WW_MODELS = Path("/work/venv/lib/python3.11/site-packages/pymicro_wakeword/models")
+SEED_MODELS = [
+    _WW_MODELS / "okay_nabu.tflite",
+    _WW_MODELS / "hey_jarvis.tflite",
+    _WW_MODELS / "alexa.tflite",
+    _WW_MODELS / "hey_mycroft.tflite",
+    Path("/work/shared/conformance/micro_speech/micro_speech_quantized.tflite"),
+]
+
+# At least 100,000; EARSHOT_FUZZ_ITERATIONS may only raise it.
+ITERATIONS = max(100000, int(os.environ.get("EARSHOT_FUZZ_ITERATIONS", "100000")))
+PRNG_SEED = os.environ.get("EARSHOT_FUZZ_SEED", "1")
+# Invokes before es_interp_reset (one more follows it); 2 keeps the run under ~2 minutes.
+INVOKES = "2"
+
+SAN_FLAGS = [
+    "-std=c11",
+    "-O1",
+    "-g",
+    "-fsanitize=address,undefined",
+    "-fno-sanitize-recover=all",
+    "-fno-omit-frame-pointer",
+]
+SAN_ENV = {
+    "ASAN_OPTIONS": "detect_leaks=0:abort_on_error=1",
+    "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
+}
+
+SUMMARY_RE = re.compile(
+    r"fuzz_model: (\d+) iterations, (\d+) loaded OK, (\d+) prepared OK, (\d+) invoked OK, (\d+) crashes"
+)
+
+
+def _runtime_sources():
+    return sorted(str(p) for p in (REPO / "runtime" / "src").rglob("*.c"))
+
+
+def _sanitizers_work(cc, workdir):
+    """True if @cc can build and run a trivial program with ASan + UBSan."""
+    src = workdir / "san_probe.c"
+    exe = workdir / "san_probe"
+    src.write_text("int main(void) { volatile int x = 1; return x - 1; }\n")
+    try:
+        build = subprocess.run([cc, *SAN_FLAGS, str(src), "-o", str(exe)], capture_output=True, timeout=120)
+        if build.returncode != 0:
+            return False
+        run = subprocess.run([str(exe)], capture_output=True, timeout=60, env={**os.environ, **SAN_ENV})
+        return run.returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@pytest.fixture(scope="module")
+def fuzz_binary(tmp_path_factory):
+    cc = shutil.which("gcc")
+    if cc is None:
+        pytest.skip("gcc not found")
+    workdir = tmp_path_factory.mktemp("fuzz_model")
+    if not _sanitizers_work(cc, workdir):
+        pytest.skip("gcc cannot build/run with -fsanitize=address,undefined (sanitizer runtimes missing)")
+    exe = workdir / "fuzz_model"
+    cmd = [
+        cc,
+        *SAN_FLAGS,
+        "-Wall",
+        "-Wextra",
+        "-DES_FUZZ_STANDALONE",
+        "-I",
+        str(REPO / "runtime" / "include"),
+        str(HARNESS),
+        *_runtime_sources(),
+        "-lm",
+        "-o",
+        str(exe),
+    ]
+    build = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert build.returncode == 0, f"harness build failed:\n{build.stderr}"
+    assert "warning" not in build.stderr, f"harness build is not warning-free:\n{build.stderr}"
+    return exe, workdir
+
+
+def test_fuzz_model_mutations(fuzz_binary):
+    exe, workdir = fuzz_binary
+    seeds = [str(p) for p in SEED_MODELS if p.is_file()]
+    if not seeds:
+        pytest.skip("none of the seed models is present")
+    crash_file = workdir / "crash.tflite"
+    cmd = [
+        str(exe),
+        "-n",
+        str(ITERATIONS),
+        "-s",
+        PRNG_SEED,
+        "-I",
+        INVOKES,
+        "-T",
+        "20",
+        "-o",
+        str(crash_file),
+        *seeds,
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=900, env={**os.environ, **SAN_ENV})
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, (
+        f"fuzz_model failed (exit {proc.returncode}); offending input saved to {crash_file}\n"
+        f"reproduce: {exe} -r {crash_file}\n"
+        f"{out[-6000:]}"
+    )
+    m = SUMMARY_RE.search(proc.stdout)
+    assert m, f"no summary line in output:\n{out[-3000:]}"
+    iterations, loaded, prepared, invoked, crashes = (int(g) for g in m.groups())
+    assert iterations >= 100000 and iterations >= ITERATIONS
+    assert crashes == 0
+    # Not vacuous: some mutants must get past the validator and run.
+    assert loaded >= iterations // 100, proc.stdout
+    assert prepared >= iterations // 200, proc.stdout
+    assert invoked >= iterations // 200, proc.stdout
+    # Mutants that fail must mostly be rejected by the validator, not get through it.
+    assert loaded < iterations, proc.stdout
