@@ -136,7 +136,10 @@ static void fuzz_run_aligned(const uint8_t *data, size_t size)
 
     if (es_model_load(&g_m, data, size) == ES_OK) {
         g_stats.loaded++;
-        if (es_interp_prepare(&g_it, &g_m, &es_hal_ref, g_arena, sizeof g_arena) == ES_OK) {
+        /* Every arithmetic compatibility mode, chosen by the input. */
+        es_interp_options_t opts = {0};
+        opts.compat = (es_compat_t)(rng % 3u);
+        if (es_interp_prepare(&g_it, &g_m, &es_hal_ref, g_arena, sizeof g_arena, &opts) == ES_OK) {
             g_stats.prepared++;
             (void)es_interp_arena_used(&g_it);
             int ok = 0;
@@ -166,7 +169,11 @@ static void fuzz_run_aligned(const uint8_t *data, size_t size)
     if (es_ww_init(&g_engine, NULL, &es_hal_ref) != ES_OK) {
         return;
     }
-    es_ww_config_t cfg = {0.5, 1 + (int)(rng % 5u), (uint32_t)(rng >> 8) % 4000u};
+    es_ww_config_t cfg = {0};
+    cfg.probability_cutoff = 0.5;
+    cfg.sliding_window_size = 1 + (int)(rng % 5u);
+    cfg.refractory_samples = (uint32_t)(rng >> 8) % 4000u;
+    cfg.compat = (es_compat_t)((rng >> 40) % 3u);
     uint32_t index = 0;
     if (es_ww_add_model(&g_engine, data, size, g_ww_arena, sizeof g_ww_arena, &cfg, &index) != ES_OK) {
         return;

@@ -39,8 +39,9 @@ typedef struct {
 } es_interp_t;
 
 es_status_t es_model_load(es_model_t *model, const void *data, size_t size);
+typedef struct { int compat; } es_interp_options_t;
 es_status_t es_interp_prepare(es_interp_t *interp, const es_model_t *model, const es_hal_ops_t *hal,
-                              void *arena, size_t arena_size);
+                              void *arena, size_t arena_size, const es_interp_options_t *options);
 es_status_t es_interp_invoke(es_interp_t *interp);
 es_status_t es_interp_reset(es_interp_t *interp);
 size_t es_interp_input_count(const es_interp_t *interp);
@@ -68,6 +69,7 @@ typedef struct {
     double probability_cutoff;
     int sliding_window_size;
     uint32_t refractory_samples;
+    int compat;
 } es_ww_config_t;
 typedef struct {
     uint32_t model;

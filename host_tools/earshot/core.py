@@ -95,15 +95,26 @@ class Tensor:
         return np.frombuffer(buf, dtype=self.dtype).reshape(self.shape)
 
 
+COMPAT = {"tflite": 0, "tflite-ref": 1, "tflm": 2}
+
+
 class Interpreter:
     """The int8 interpreter over one model, with its own arena.
 
     ``arena_size=None`` starts from 64 KiB and grows until the model fits, then
-    keeps an arena of exactly :attr:`arena_used` bytes.
+    keeps an arena of exactly :attr:`arena_used` bytes. ``compat`` picks whose
+    arithmetic to reproduce bit for bit: "tflite" (TensorFlow Lite's builtin
+    kernels, as tflite-runtime and pymicro-wakeword run them), "tflite-ref"
+    (its reference kernels) or "tflm" (TensorFlow Lite Micro).
     """
 
-    def __init__(self, model: Model, arena_size: int | None = None) -> None:
+    def __init__(self, model: Model, arena_size: int | None = None, compat: str = "tflite") -> None:
+        if compat not in COMPAT:
+            raise ValueError(f"compat must be one of {', '.join(COMPAT)}")
         self.model = model
+        self.compat = compat
+        self._options = ffi.new("es_interp_options_t *")
+        self._options.compat = COMPAT[compat]
         self._interp = ffi.new("es_interp_t *")
         if arena_size is not None:
             self._prepare(arena_size)
@@ -122,7 +133,7 @@ class Interpreter:
     def _prepare(self, size: int) -> None:
         self._arena = ffi.new("uint8_t[]", size)
         status = lib.es_interp_prepare(
-            self._interp, self.model._model, ffi.addressof(lib.es_hal_ref), self._arena, size
+            self._interp, self.model._model, ffi.addressof(lib.es_hal_ref), self._arena, size, self._options
         )
         if status != 0:
             it = self._interp

@@ -24,6 +24,24 @@
 extern "C" {
 #endif
 
+/**
+ * How a kernel rounds when it requantizes an int32 accumulator with a Q31
+ * multiplier and a power-of-two shift. The runtimes Earshot is measured against
+ * differ here, and only here, on exact half-way cases:
+ *  - ES_ROUND_DOUBLE: gemmlowp's SaturatingRoundingDoublingHighMul, then a
+ *    rounding right shift with ties away from zero (TFLite reference kernels, TFLite Micro);
+ *  - ES_ROUND_SINGLE: one rounding of x * mult >> (31 - shift), ties up
+ *    (TFLite's reference FULLY_CONNECTED);
+ *  - ES_ROUND_HALF_UP: the doubling high multiply, then a rounding right shift
+ *    with ties toward +inf (TFLite's optimized builtin kernels, as tflite-runtime
+ *    and pymicro-wakeword run them).
+ */
+typedef enum es_rounding {
+    ES_ROUND_DOUBLE = 0,
+    ES_ROUND_SINGLE = 1,
+    ES_ROUND_HALF_UP = 2
+} es_rounding_t;
+
 /** 2-D convolution or depthwise convolution over NHWC int8 tensors. */
 typedef struct es_conv_params {
     int batches;
@@ -39,6 +57,10 @@ typedef struct es_conv_params {
     int32_t act_min, act_max;  /**< clamp of the quantized output */
     const int32_t *out_mult;   /**< per output channel multiplier (Q31) */
     const int32_t *out_shift;  /**< per output channel shift (left > 0) */
+    es_rounding_t rounding;    /**< for output channels below rounding_channels ... */
+    int rounding_channels;     /**< ... and ES_ROUND_DOUBLE for the rest (TFLite's
+                                    optimized depthwise kernel rounds its 8-channel
+                                    blocks and its channel tail differently) */
     const int8_t *input;
     const int8_t *filter;      /**< conv: [out_c][k_h][k_w][in_c]; depthwise: [1][k_h][k_w][out_c] */
     const int32_t *bias;       /**< out_c values or NULL */
@@ -46,10 +68,7 @@ typedef struct es_conv_params {
     void *scratch;
 } es_conv_params_t;
 
-/**
- * Fully connected: output[b][o] = sum_i (in[b][i] + input_offset) * w[o][i] + bias[o],
- * requantized with es_mul_by_quantized_mult_single() as TensorFlow Lite does.
- */
+/** Fully connected: output[b][o] = sum_i (in[b][i] + input_offset) * w[o][i] + bias[o], requantized. */
 typedef struct es_fc_params {
     int batches;
     int in_depth;
@@ -61,6 +80,7 @@ typedef struct es_fc_params {
     const int32_t *out_mult;   /**< one value, or out_depth values when per_channel */
     const int32_t *out_shift;
     int per_channel;
+    es_rounding_t rounding;
     const int8_t *input;
     const int8_t *filter;
     const int32_t *bias;
@@ -92,13 +112,26 @@ typedef struct es_logistic_params {
     int8_t *output;
 } es_logistic_params_t;
 
-/** SOFTMAX on int8 rows of length depth, TFLite reference integer semantics. */
+/** Element-wise 256-entry table lookup on int8 (LOGISTIC and other activations). */
+typedef struct es_lut_params {
+    size_t count;
+    const int8_t *table;       /**< table[x + 128] is the output for input x */
+    const int8_t *input;
+    int8_t *output;
+} es_lut_params_t;
+
+/**
+ * SOFTMAX on int8 rows of length depth. With exp_table NULL: TFLite's reference
+ * integer algorithm; otherwise TFLite's optimized float algorithm over
+ * exp_table[d] = exp(-beta * input_scale * d) for d = max - x.
+ */
 typedef struct es_softmax_params {
     int outer;
     int depth;
     int32_t input_mult;
     int32_t input_left_shift;
     int32_t diff_min;
+    const float *exp_table;    /**< 256 entries, or NULL */
     const int8_t *input;
     int8_t *output;
 } es_softmax_params_t;
@@ -115,6 +148,7 @@ typedef struct es_hal_ops {
     es_status_t (*requant)(const es_requant_params_t *p);
     es_status_t (*logistic_s8)(const es_logistic_params_t *p);
     es_status_t (*softmax_s8)(const es_softmax_params_t *p);
+    es_status_t (*lut_s8)(const es_lut_params_t *p);
 } es_hal_ops_t;
 
 /** The portable reference backend (plain C, the specification). */
@@ -131,13 +165,20 @@ void es_quantize_multiplier(double real, int32_t *mult, int32_t *shift);
  */
 int32_t es_mul_by_quantized_mult(int32_t x, int32_t mult, int32_t shift);
 
-/**
- * x * mult * 2^shift rounded once: (x * mult + 2^(30 - shift)) >> (31 - shift).
- * TensorFlow Lite's FULLY_CONNECTED rounds this way (TFLite Micro rounds twice;
- * the two differ in about 1 of 3000 outputs, only on exact half-way cases of the
- * first rounding).
- */
+/** x * mult * 2^shift rounded once: (x * mult + 2^(30 - shift)) >> (31 - shift). */
 int32_t es_mul_by_quantized_mult_single(int32_t x, int32_t mult, int32_t shift);
+
+/** x * mult * 2^shift with the rounding @p r (see ::es_rounding_t). */
+int32_t es_requantize(int32_t x, int32_t mult, int32_t shift, es_rounding_t r);
+
+/**
+ * Fill @p table (256 entries) with TFLite's float LOGISTIC lookup table for an
+ * int8 input (scale, zero point) and the int8 output of scale 1/256, zero point -128.
+ */
+void es_logistic_s8_float_table(float input_scale, int32_t input_zp, int8_t *table);
+
+/** Fill @p table (256 floats) with TFLite's optimized SOFTMAX exponent table. */
+void es_softmax_s8_float_table(float beta, float input_scale, float *table);
 
 /**
  * Prepare-time parameters of reference LOGISTIC for an int8 input of scale

@@ -31,6 +31,26 @@ extern "C" {
 /** Maximum number of resource variables in one model. */
 #define ES_MAX_VARIABLES 32
 
+/**
+ * Which runtime's arithmetic to reproduce bit for bit. They agree except on
+ * exact half-way roundings and in LOGISTIC / SOFTMAX, where some use float
+ * lookup tables and others fixed-point polynomials.
+ */
+typedef enum es_compat {
+    /** TensorFlow Lite's builtin (optimized) kernels: tflite-runtime's default
+     *  CPU kernels and what pymicro-wakeword runs. The default. */
+    ES_COMPAT_TFLITE = 0,
+    /** TensorFlow Lite's reference kernels (OpResolverType.BUILTIN_REF). */
+    ES_COMPAT_TFLITE_REF = 1,
+    /** TensorFlow Lite Micro (the firmware runtime of ESPHome devices). */
+    ES_COMPAT_TFLM = 2
+} es_compat_t;
+
+/** Options of es_interp_prepare(); zero-initialised means defaults. */
+typedef struct es_interp_options {
+    es_compat_t compat;
+} es_interp_options_t;
+
 /** A tensor at run time. */
 typedef struct es_tensor {
     void *data;            /**< arena, or the model bytes for constants; NULL for resources */
@@ -100,6 +120,7 @@ typedef struct es_interp {
     es_variable_t variables[ES_MAX_VARIABLES];
     uint32_t n_variables;
     int prepared;
+    es_compat_t compat;
     /** On failure: static text naming what was wrong, and the operator involved. */
     const char *error;
     int32_t error_op_index;
@@ -109,13 +130,14 @@ typedef struct es_interp {
 /**
  * Prepare @p model (already validated by es_model_load()) to run on @p hal
  * with all memory taken from @p arena (any alignment; it is aligned inside).
+ * @p options may be NULL (defaults: ES_COMPAT_TFLITE).
  * @return ES_OK; ES_ERR_NO_MEMORY when the arena is too small (the bytes
  *         needed are then reported by es_interp_arena_used() when possible);
  *         ES_ERR_UNSUPPORTED / ES_ERR_SHAPE / ES_ERR_MODEL with interp->error
  *         and interp->error_op_index naming the operator.
  */
 es_status_t es_interp_prepare(es_interp_t *interp, const es_model_t *model, const es_hal_ops_t *hal,
-                              void *arena, size_t arena_size);
+                              void *arena, size_t arena_size, const es_interp_options_t *options);
 
 /** Run the main subgraph once. Inputs must have been written. */
 es_status_t es_interp_invoke(es_interp_t *interp);

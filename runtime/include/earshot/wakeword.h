@@ -40,6 +40,7 @@ typedef struct es_ww_config {
     double probability_cutoff;   /**< detection threshold on the mean probability, (0, 1) */
     int sliding_window_size;     /**< probabilities averaged, 1..ES_WW_MAX_WINDOW */
     uint32_t refractory_samples; /**< minimum distance between two detections; 0 reports every window */
+    es_compat_t compat;          /**< arithmetic to reproduce (default ES_COMPAT_TFLITE) */
 } es_ww_config_t;
 
 /** A detection. */

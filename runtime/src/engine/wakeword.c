@@ -89,7 +89,8 @@ es_status_t es_ww_add_model(es_ww_engine_t *e, const void *model_data, size_t mo
     if (st != ES_OK) {
         return st;
     }
-    st = es_interp_prepare(&s->interp, &s->model, e->hal, arena, arena_size);
+    es_interp_options_t opts = {cfg->compat};
+    st = es_interp_prepare(&s->interp, &s->model, e->hal, arena, arena_size, &opts);
     if (st != ES_OK) {
         return st;
     }

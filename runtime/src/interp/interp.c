@@ -323,7 +323,7 @@ static es_status_t plan_subgraph(es_interp_t *it, es_subgraph_t *sg, size_t base
 }
 
 es_status_t es_interp_prepare(es_interp_t *it, const es_model_t *model, const es_hal_ops_t *hal,
-                              void *arena, size_t arena_size)
+                              void *arena, size_t arena_size, const es_interp_options_t *options)
 {
     if (!it || !model || !hal || !arena || !model->data) {
         return ES_ERR_ARG;
@@ -333,6 +333,11 @@ es_status_t es_interp_prepare(es_interp_t *it, const es_model_t *model, const es
     it->error_op_code = -1;
     it->model = model;
     it->hal = hal;
+    it->compat = options ? options->compat : ES_COMPAT_TFLITE;
+    if ((unsigned)it->compat > (unsigned)ES_COMPAT_TFLM) {
+        it->error = "unknown compat mode";
+        return ES_ERR_ARG;
+    }
     uintptr_t a = (uintptr_t)arena;
     size_t skip = (size_t)((ES_ARENA_ALIGN - (a % ES_ARENA_ALIGN)) % ES_ARENA_ALIGN);
     if (arena_size < skip + ES_ARENA_ALIGN) {

@@ -146,6 +146,16 @@ static es_status_t conv_common_prepare(es_interp_t *it, es_subgraph_t *sg, es_no
     }
     p->out_mult = mult;
     p->out_shift = shift;
+    /* TFLite's optimized depthwise kernel rounds ties up in its 8-channel SIMD blocks
+     * and away from zero in the channel tail; its reference kernels and TFLM always
+     * away from zero. Its optimized CONV_2D agreed with both on every case seen. */
+    if (depthwise && it->compat == ES_COMPAT_TFLITE) {
+        p->rounding = ES_ROUND_HALF_UP;
+        p->rounding_channels = p->out_c / 8 * 8;
+    } else {
+        p->rounding = ES_ROUND_DOUBLE;
+        p->rounding_channels = p->out_c;
+    }
     size_t scratch = depthwise ? (it->hal->dwconv_s8_scratch_size ? it->hal->dwconv_s8_scratch_size(p) : 0)
                                : (it->hal->conv_s8_scratch_size ? it->hal->conv_s8_scratch_size(p) : 0);
     n->scratch_bytes = (uint32_t)scratch;
@@ -245,6 +255,9 @@ es_status_t es__fc_prepare(es_interp_t *it, es_subgraph_t *sg, es_node_t *n)
     }
     p->out_mult = mult;
     p->out_shift = shift;
+    p->rounding = it->compat == ES_COMPAT_TFLITE       ? ES_ROUND_HALF_UP
+                  : it->compat == ES_COMPAT_TFLITE_REF ? ES_ROUND_SINGLE
+                                                       : ES_ROUND_DOUBLE;
     if (!it->hal->fc_s8) {
         return es__fail(it, n, ES_ERR_UNSUPPORTED_OP, "backend lacks FULLY_CONNECTED");
     }
@@ -278,12 +291,34 @@ es_status_t es__logistic_prepare(es_interp_t *it, es_subgraph_t *sg, es_node_t *
     if (out->scale != 1.0f / 256.0f || out->zero_point != -128 || es__numel(in) != es__numel(out)) {
         return es__fail(it, n, ES_ERR_UNSUPPORTED, "LOGISTIC output must have scale 1/256 and zero point -128");
     }
-    es_logistic_params_t *p = (es_logistic_params_t *)es__persist(it, sizeof *p);
-    if (!p || !it->hal->logistic_s8) {
-        return es__fail(it, n, p ? ES_ERR_UNSUPPORTED_OP : ES_ERR_NO_MEMORY, "LOGISTIC prepare failed");
+    es_lut_params_t *p = (es_lut_params_t *)es__persist(it, sizeof *p);
+    int8_t *table = (int8_t *)es__persist(it, 256);
+    if (!p || !table) {
+        return es__fail(it, n, ES_ERR_NO_MEMORY, "arena full");
     }
-    es_logistic_s8_setup((double)in->scale, p);
-    p->input_zp = in->zero_point;
+    if (!it->hal->lut_s8 || !it->hal->logistic_s8) {
+        return es__fail(it, n, ES_ERR_UNSUPPORTED_OP, "backend lacks LOGISTIC");
+    }
+    if (it->compat == ES_COMPAT_TFLM) {
+        /* TFLM's fixed-point logistic, evaluated once for each of the 256 inputs. */
+        int8_t x[256];
+        for (int v = 0; v < 256; v++) {
+            x[v] = (int8_t)(v - 128);
+        }
+        es_logistic_params_t lp;
+        memset(&lp, 0, sizeof lp);
+        es_logistic_s8_setup((double)in->scale, &lp);
+        lp.input_zp = in->zero_point;
+        lp.count = 256;
+        lp.input = x;
+        lp.output = table;
+        if ((st = it->hal->logistic_s8(&lp)) != ES_OK) {
+            return es__fail(it, n, st, "LOGISTIC table");
+        }
+    } else {
+        es_logistic_s8_float_table(in->scale, in->zero_point, table);
+    }
+    p->table = table;
     p->count = es__numel(in);
     n->user = p;
     return ES_OK;
@@ -291,10 +326,10 @@ es_status_t es__logistic_prepare(es_interp_t *it, es_subgraph_t *sg, es_node_t *
 
 es_status_t es__logistic_invoke(es_interp_t *it, es_subgraph_t *sg, es_node_t *n)
 {
-    es_logistic_params_t *p = (es_logistic_params_t *)n->user;
+    es_lut_params_t *p = (es_lut_params_t *)n->user;
     p->input = (const int8_t *)es__in(sg, n, 0)->data;
     p->output = (int8_t *)es__out(sg, n, 0)->data;
-    return it->hal->logistic_s8(p);
+    return it->hal->lut_s8(p);
 }
 
 /* ---- SOFTMAX ---- */
@@ -321,6 +356,14 @@ es_status_t es__softmax_prepare(es_interp_t *it, es_subgraph_t *sg, es_node_t *n
         return es__fail(it, n, p ? ES_ERR_UNSUPPORTED_OP : ES_ERR_NO_MEMORY, "SOFTMAX prepare failed");
     }
     es_softmax_s8_setup((double)beta, (double)in->scale, p);
+    if (it->compat == ES_COMPAT_TFLITE) {
+        float *table = (float *)es__persist(it, 256 * sizeof(float));
+        if (!table) {
+            return es__fail(it, n, ES_ERR_NO_MEMORY, "arena full");
+        }
+        es_softmax_s8_float_table(beta, in->scale, table);
+        p->exp_table = table;
+    }
     p->depth = in->dims[in->ndim - 1];
     p->outer = p->depth ? (int)(es__numel(in) / (size_t)p->depth) : 0;
     n->user = p;

@@ -135,6 +135,33 @@ static int32_t softmax_exp(int32_t diff, const es_softmax_params_t *p)
     return es__fp_exp_on_negative_values(scaled, SOFTMAX_DIFF_INT_BITS);
 }
 
+/* TFLite's optimized int8 softmax: float exponent table, float normalisation. */
+static es_status_t softmax_float(const es_softmax_params_t *p)
+{
+    const size_t depth = (size_t)p->depth;
+    for (size_t row = 0; row < (size_t)p->outer; ++row) {
+        const int8_t *in = p->input + row * depth;
+        int8_t *out = p->output + row * depth;
+        int32_t top = -128;
+        for (size_t c = 0; c < depth; ++c) {
+            if (in[c] > top) {
+                top = in[c];
+            }
+        }
+        const float *table = p->exp_table + 255 - top; /* table[x] = exp(-k (top - x)) */
+        float sum = 0.0f;
+        for (size_t c = 0; c < depth; ++c) {
+            sum += table[in[c]];
+        }
+        const float inv = 1.0f / (sum * (1.0f / 256.0f));
+        for (size_t c = 0; c < depth; ++c) {
+            const int32_t q = (int32_t)roundf(table[in[c]] * inv) - 128;
+            out[c] = act_clamp_s8(q);
+        }
+    }
+    return ES_OK;
+}
+
 es_status_t es__ref_softmax_s8(const es_softmax_params_t *p)
 {
     if (p == NULL || p->outer < 0 || p->depth < 0) {
@@ -142,6 +169,9 @@ es_status_t es__ref_softmax_s8(const es_softmax_params_t *p)
     }
     if (p->outer > 0 && p->depth > 0 && (p->input == NULL || p->output == NULL)) {
         return ES_ERR_ARG;
+    }
+    if (p->exp_table != NULL) {
+        return softmax_float(p);
     }
     if (p->input_left_shift < 0 || p->input_left_shift > 31) {
         /* beta * scale too small for the Q5.26 scaling; TFLite rejects it too. */

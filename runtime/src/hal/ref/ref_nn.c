@@ -47,6 +47,21 @@ int32_t es_mul_by_quantized_mult_single(int32_t x, int32_t mult, int32_t shift)
     return r > INT32_MAX ? INT32_MAX : r < INT32_MIN ? INT32_MIN : (int32_t)r;
 }
 
+int32_t es_requantize(int32_t x, int32_t mult, int32_t shift, es_rounding_t r)
+{
+    if (r == ES_ROUND_SINGLE) {
+        return es_mul_by_quantized_mult_single(x, mult, shift);
+    }
+    if (r == ES_ROUND_HALF_UP) {
+        int left = shift > 0 ? shift : 0;
+        int right = shift > 0 ? 0 : -shift;
+        int32_t scaled = (int32_t)(uint32_t)((uint64_t)(int64_t)x << left);
+        int32_t hi = es__fp_srdhm(scaled, mult);
+        return right == 0 ? hi : (int32_t)(((int64_t)hi + ((int64_t)1 << (right - 1))) >> right);
+    }
+    return es_mul_by_quantized_mult(x, mult, shift);
+}
+
 static inline int32_t clamp32(int32_t v, int32_t lo, int32_t hi)
 {
     return v < lo ? lo : v > hi ? hi : v;
@@ -83,7 +98,9 @@ static es_status_t ref_conv_s8(const es_conv_params_t *p)
                     if (p->bias) {
                         acc += p->bias[oc];
                     }
-                    acc = es_mul_by_quantized_mult(acc, p->out_mult[oc], p->out_shift[oc]) + p->output_offset;
+                    acc = es_requantize(acc, p->out_mult[oc], p->out_shift[oc],
+                                        oc < p->rounding_channels ? p->rounding : ES_ROUND_DOUBLE) +
+                          p->output_offset;
                     dst[oc] = (int8_t)clamp32(acc, p->act_min, p->act_max);
                 }
             }
@@ -123,7 +140,9 @@ static es_status_t ref_dwconv_s8(const es_conv_params_t *p)
                         if (p->bias) {
                             acc += p->bias[oc];
                         }
-                        acc = es_mul_by_quantized_mult(acc, p->out_mult[oc], p->out_shift[oc]) + p->output_offset;
+                        acc = es_requantize(acc, p->out_mult[oc], p->out_shift[oc],
+                                            oc < p->rounding_channels ? p->rounding : ES_ROUND_DOUBLE) +
+                              p->output_offset;
                         dst[oc] = (int8_t)clamp32(acc, p->act_min, p->act_max);
                     }
                 }
@@ -147,7 +166,7 @@ static es_status_t ref_fc_s8(const es_fc_params_t *p)
                 acc += p->bias[o];
             }
             int c = p->per_channel ? o : 0;
-            acc = es_mul_by_quantized_mult_single(acc, p->out_mult[c], p->out_shift[c]) + p->output_offset;
+            acc = es_requantize(acc, p->out_mult[c], p->out_shift[c], p->rounding) + p->output_offset;
             p->output[(size_t)b * (size_t)p->out_depth + (size_t)o] = (int8_t)clamp32(acc, p->act_min, p->act_max);
         }
     }
@@ -171,6 +190,32 @@ static es_status_t ref_requant(const es_requant_params_t *p)
 }
 
 
+static es_status_t ref_lut_s8(const es_lut_params_t *p)
+{
+    for (size_t i = 0; i < p->count; i++) {
+        p->output[i] = p->table[(int32_t)p->input[i] + 128];
+    }
+    return ES_OK;
+}
+
+void es_logistic_s8_float_table(float input_scale, int32_t input_zp, int8_t *table)
+{
+    for (int32_t v = -128; v <= 127; v++) {
+        float x = input_scale * (float)(v - input_zp);
+        float y = 1.0f / (1.0f + expf(-x));
+        int32_t q = (int32_t)roundf(y * 256.0f) - 128;
+        table[v + 128] = (int8_t)clamp32(q, -128, 127);
+    }
+}
+
+void es_softmax_s8_float_table(float beta, float input_scale, float *table)
+{
+    const float k = -input_scale * beta;
+    for (int32_t d = 0; d <= 255; d++) {
+        table[255 - d] = expf(k * (float)d);
+    }
+}
+
 const es_hal_ops_t es_hal_ref = {
     .name = "reference",
     .conv_s8 = ref_conv_s8,
@@ -182,4 +227,5 @@ const es_hal_ops_t es_hal_ref = {
     .requant = ref_requant,
     .logistic_s8 = es__ref_logistic_s8,
     .softmax_s8 = es__ref_softmax_s8,
+    .lut_s8 = ref_lut_s8,
 };
