@@ -48,6 +48,8 @@ static int16_t g_pcm[FUZZ_PCM];
 
 /* Invokes before es_interp_reset (then one more after it). */
 static int g_max_invokes = 3;
+/* es_compat_t to use, or -1 to derive it from each input. */
+static int g_force_compat = -1;
 /* Whether to run the wake-word engine path too. */
 static int g_do_ww = 1;
 
@@ -138,7 +140,7 @@ static void fuzz_run_aligned(const uint8_t *data, size_t size)
         g_stats.loaded++;
         /* Every arithmetic compatibility mode, chosen by the input. */
         es_interp_options_t opts = {0};
-        opts.compat = (es_compat_t)(rng % 3u);
+        opts.compat = (es_compat_t)(g_force_compat >= 0 ? (uint64_t)g_force_compat : rng % 3u);
         if (es_interp_prepare(&g_it, &g_m, &es_hal_ref, g_arena, sizeof g_arena, &opts) == ES_OK) {
             g_stats.prepared++;
             (void)es_interp_arena_used(&g_it);
@@ -173,7 +175,7 @@ static void fuzz_run_aligned(const uint8_t *data, size_t size)
     cfg.probability_cutoff = 0.5;
     cfg.sliding_window_size = 1 + (int)(rng % 5u);
     cfg.refractory_samples = (uint32_t)(rng >> 8) % 4000u;
-    cfg.compat = (es_compat_t)((rng >> 40) % 3u);
+    cfg.compat = (es_compat_t)(g_force_compat >= 0 ? (uint64_t)g_force_compat : (rng >> 40) % 3u);
     uint32_t index = 0;
     if (es_ww_add_model(&g_engine, data, size, g_ww_arena, sizeof g_ww_arena, &cfg, &index) != ES_OK) {
         return;
@@ -475,12 +477,13 @@ static int load_file(const char *path, seed_t *s)
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: fuzz_model [-n iterations] [-s seed] [-t seconds] [-I invokes] [-T hang_seconds]\n"
+            "usage: fuzz_model [-n iterations] [-s seed] [-t seconds] [-I invokes] [-c compat] [-T hang_seconds]\n"
             "                  [-o crash_file] [-W] [-v] [-p] [-d iteration] [-r] model.tflite...\n"
             "  -n N   mutated inputs to run (default 100000; with -t: at most N, default unlimited)\n"
             "  -s S   PRNG seed (default 1); a run is fully determined by (seeds, S, N)\n"
             "  -t S   time budget in seconds\n"
             "  -I K   invokes before es_interp_reset (default 3; one more follows the reset)\n"
+            "  -c C   es_compat_t for every input (0 TFLITE, 1 TFLITE_REF, 2 TFLM; default: derived per input)\n"
             "  -T S   per-input timeout treated as a hang (default 10, 0 = off)\n"
             "  -o F   where the current input is saved on a crash or hang (default fuzz_model_crash.tflite)\n"
             "  -W     skip the es_ww_add_model / es_ww_process path\n"
@@ -529,6 +532,8 @@ int main(int argc, char **argv)
                 seed = (uint64_t)parse_ull(val);
             } else if (!strcmp(o, "-t")) {
                 budget = strtod(val, NULL);
+            } else if (!strcmp(o, "-c")) {
+                g_force_compat = (int)strtol(val, NULL, 0);
             } else if (!strcmp(o, "-I")) {
                 g_max_invokes = (int)parse_ull(val);
             } else if (!strcmp(o, "-T")) {
@@ -583,18 +588,30 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    /* The unmutated seeds first: they must all pass. */
+    /* The unmutated seeds first: they must all pass (replay: in every compat mode unless -c). */
+    int forced = g_force_compat;
     for (int s = 0; s < g_n_seeds; s++) {
         memcpy(g_model, g_seeds[s].data, g_seeds[s].size);
         g_cur_size = g_seeds[s].size;
-        fuzz_run_aligned(g_model, g_cur_size);
-        if (replay) {
-            printf("%s: %zu bytes, runs=%llu loaded=%llu prepared=%llu invoked=%llu reset_invoked=%llu "
-                   "ww_added=%llu\n",
-                   g_seeds[s].path, g_seeds[s].size, g_stats.runs, g_stats.loaded, g_stats.prepared,
-                   g_stats.invoked, g_stats.reset_invoked, g_stats.ww_added);
+        g_cur_seed = s;
+        for (int c = 0; c < 3; c++) {
+            if (replay) {
+                g_force_compat = forced >= 0 ? forced : c;
+                memset(&g_stats, 0, sizeof g_stats);
+            }
+            fuzz_run_aligned(g_model, g_cur_size);
+            if (replay) {
+                printf("%s: %zu bytes, compat %d: loaded=%llu prepared=%llu invoked=%llu reset_invoked=%llu "
+                       "ww_added=%llu\n",
+                       g_seeds[s].path, g_seeds[s].size, g_force_compat, g_stats.loaded, g_stats.prepared,
+                       g_stats.invoked, g_stats.reset_invoked, g_stats.ww_added);
+            }
+            if (!replay || forced >= 0) {
+                break;
+            }
         }
     }
+    g_force_compat = forced;
     if (replay) {
         return 0;
     }

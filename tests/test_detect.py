@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SAMPLES, WAKE_MODELS, wake_model_dir
 
 from earshot import WakeWordEngine, read_wav, resolve
 from earshot.errors import ConfigError
+
+from conftest import SAMPLES, WAKE_MODELS, wake_model_dir
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +67,7 @@ def test_refractory_period_spaces_detections(wake_files: list[Path]) -> None:
     assert len(spaced) < len(every)
     for model in WAKE_MODELS:
         times = [d.sample_index for d in spaced if d.model == model]
-        assert all(b - a >= 32000 for a, b in zip(times, times[1:], strict=False))
+        assert all(b - a >= 32000 for a, b in itertools.pairwise(times))
         # every spaced detection is also a window over the cutoff
         assert set(times) <= {d.sample_index for d in every if d.model == model}
 
@@ -90,12 +92,12 @@ def test_manifest_errors(tmp_path: Path) -> None:
     bad = dict(good)
     del bad["micro"]["probability_cutoff"]
     (tmp_path / "m.json").write_text(json.dumps(bad))
-    with pytest.raises(ConfigError, match="missing key 'micro.probability_cutoff'"):
+    with pytest.raises(ConfigError, match=r"missing key 'micro\.probability_cutoff'"):
         resolve(str(tmp_path / "m.json"))
     (tmp_path / "n.json").write_text("{not json")
     with pytest.raises(ConfigError, match="not valid JSON"):
         resolve(str(tmp_path / "n.json"))
-    with pytest.raises(ConfigError, match="unknown wake-word model 'nope'.*okay_nabu"):
+    with pytest.raises(ConfigError, match=r"unknown wake-word model 'nope'.*okay_nabu"):
         resolve("nope")
     good2 = json.loads((wake_model_dir() / "okay_nabu.json").read_text())
     good2["micro"]["probability_cutoff"] = 1.5

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import WAKE_MODELS, wake_model_dir
 
 from earshot import Frontend, Interpreter, Model
+
+from conftest import WAKE_MODELS, wake_model_dir
 
 pytestmark = pytest.mark.parity
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .audio import read_wav, write_wav  # noqa: E402
-from .core import Frontend, Interpreter, Model  # noqa: E402
-from .errors import *  # noqa: E402,F403
-from .errors import EarshotError  # noqa: E402
-from .manifest import Manifest, resolve  # noqa: E402
-from .wakeword import Detection, WakeWordEngine, detect  # noqa: E402
+from .audio import read_wav, write_wav
+from .core import Frontend, Interpreter, Model
+from .errors import *  # noqa: F403
+from .errors import EarshotError
+from .manifest import Manifest, resolve
+from .wakeword import Detection, WakeWordEngine, detect
 
 __all__ = [
     "Detection",

@@ -7,7 +7,6 @@ import json
 import sys
 from collections.abc import Sequence
 
-
 from . import __version__
 from .audio import SAMPLE_RATE, iter_pcm, read_wav
 from .errors import AudioFormatError, EarshotError

@@ -69,7 +69,7 @@ class WakeWordEngine:
         cfg = ffi.new("es_ww_config_t *")
         cfg.probability_cutoff = man.probability_cutoff
         cfg.sliding_window_size = man.sliding_window_size
-        cfg.refractory_samples = int(round(self.refractory_s * SAMPLE_RATE))
+        cfg.refractory_samples = round(self.refractory_s * SAMPLE_RATE)
         index = ffi.new("uint32_t *")
         size = 32 * 1024
         while True:

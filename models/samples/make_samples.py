@@ -24,7 +24,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
 
-from corpus import (
+from corpus import (  # noqa: E402
     SAMPLE_RATE,
     FloatArray,
     Speech,
@@ -33,7 +33,7 @@ from corpus import (
     tts_command,
     write_wav,
 )
-from reference import MODEL_NAMES, reference_detections
+from reference import MODEL_NAMES, reference_detections  # noqa: E402
 
 DEFAULT_OUT = REPO / "host_tools" / "earshot" / "data" / "samples"
 MAX_SECONDS = 4.0
@@ -140,7 +140,8 @@ def write_readme(
         lines.append("")
         layout = f"{sample.lead_s:g} s silence, then"
         lines.append(
-            f"Layout: {layout} the parts below separated by {sample.gap_s:g} s silence, then {sample.tail_s:g} s silence."
+            f"Layout: {layout} the parts below separated by {sample.gap_s:g} s silence, "
+            f"then {sample.tail_s:g} s silence."
         )
         lines.append("")
         for part in sample.parts:
@@ -151,7 +152,7 @@ def write_readme(
             times = fired.get(sample.expect, [])
             lines.append(
                 f"Reference `{sample.expect}` fires in {len(times)} consecutive windows "
-                f"({times[0]:.2f}–{times[-1]:.2f} s); no other model fires."
+                f"({times[0]:.2f}-{times[-1]:.2f} s); no other model fires."
             )
         else:
             lines.append(
