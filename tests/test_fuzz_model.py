@@ -33,8 +33,9 @@ SEED_MODELS = [
 # At least 100,000; EARSHOT_FUZZ_ITERATIONS may only raise it.
 ITERATIONS = max(100000, int(os.environ.get("EARSHOT_FUZZ_ITERATIONS", "100000")))
 PRNG_SEED = os.environ.get("EARSHOT_FUZZ_SEED", "1")
-# Invokes before es_interp_reset (one more follows it); 2 keeps the run under ~2 minutes.
-INVOKES = "2"
+# Invokes before es_interp_reset; one more follows the reset, so each input runs twice.
+# Keeps the 100,000 iterations at about 2 minutes of one core.
+INVOKES = "1"
 
 SAN_FLAGS = [
     "-std=c11",

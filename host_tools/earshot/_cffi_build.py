@@ -33,7 +33,7 @@ typedef struct {
 
 typedef struct { const char *error; int32_t error_op; uint32_t n_subgraphs; ...; } es_model_t;
 typedef struct { ...; } es_hal_ops_t;
-extern const es_hal_ops_t es_hal_ref;
+const es_hal_ops_t *es_py_backend(int which);
 typedef struct {
     const char *error; int32_t error_op_index; int32_t error_op_code; size_t head; size_t tail; size_t arena_size; ...;
 } es_interp_t;
@@ -101,10 +101,12 @@ def make_builder(absolute: bool = False) -> FFI:
     builder.cdef(CDEF)
     builder.set_source(
         "earshot._core",
-        '#include "earshot/earshot.h"\n',
+        '#include "earshot/earshot.h"\n'
+        "/* Binding glue: the backends' const tables by index (0 reference, 1 optimized). */\n"
+        "static const es_hal_ops_t *es_py_backend(int which) { return which ? &es_hal_opt : &es_hal_ref; }\n",
         sources=runtime_sources(absolute),
         include_dirs=[str(ROOT / "runtime" / "include")],
-        extra_compile_args=["-std=c11", "-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+        extra_compile_args=["-std=c11", "-O3", "-Wall", "-Wextra", "-Wno-unused-parameter"],
         libraries=["m"],
     )
     return builder

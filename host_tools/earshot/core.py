@@ -96,6 +96,7 @@ class Tensor:
 
 
 COMPAT = {"tflite": 0, "tflite-ref": 1, "tflm": 2}
+BACKENDS = {"ref": 0, "opt": 1}
 
 
 class Interpreter:
@@ -105,12 +106,19 @@ class Interpreter:
     keeps an arena of exactly :attr:`arena_used` bytes. ``compat`` picks whose
     arithmetic to reproduce bit for bit: "tflite" (TensorFlow Lite's builtin
     kernels, as tflite-runtime and pymicro-wakeword run them), "tflite-ref"
-    (its reference kernels) or "tflm" (TensorFlow Lite Micro).
+    (its reference kernels) or "tflm" (TensorFlow Lite Micro). ``backend`` is
+    the HAL backend: "opt" (portable optimized) or "ref" (reference, the spec).
     """
 
-    def __init__(self, model: Model, arena_size: int | None = None, compat: str = "tflite") -> None:
+    def __init__(
+        self, model: Model, arena_size: int | None = None, compat: str = "tflite", backend: str = "opt"
+    ) -> None:
         if compat not in COMPAT:
             raise ValueError(f"compat must be one of {', '.join(COMPAT)}")
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}")
+        self._hal = lib.es_py_backend(BACKENDS[backend])
+        self.backend = backend
         self.model = model
         self.compat = compat
         self._options = ffi.new("es_interp_options_t *")
@@ -133,7 +141,7 @@ class Interpreter:
     def _prepare(self, size: int) -> None:
         self._arena = ffi.new("uint8_t[]", size)
         status = lib.es_interp_prepare(
-            self._interp, self.model._model, ffi.addressof(lib.es_hal_ref), self._arena, size, self._options
+            self._interp, self.model._model, self._hal, self._arena, size, self._options
         )
         if status != 0:
             it = self._interp

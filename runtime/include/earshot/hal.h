@@ -154,6 +154,12 @@ typedef struct es_hal_ops {
 /** The portable reference backend (plain C, the specification). */
 extern const es_hal_ops_t es_hal_ref;
 
+/**
+ * The portable optimized backend: the reference kernels restructured for
+ * contiguous, vectorizable inner loops. Bit-exact with es_hal_ref.
+ */
+extern const es_hal_ops_t es_hal_opt;
+
 /* ---- Quantization helpers shared by kernels and backends (TFLite semantics). ---- */
 
 /** Split a real multiplier into a Q31 value and a power-of-two shift (left > 0). */

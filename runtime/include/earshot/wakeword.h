@@ -81,7 +81,7 @@ typedef struct es_ww_engine {
 
 /**
  * Initialise an engine with frontend configuration @p fe_cfg (NULL: microWakeWord's
- * defaults) and backend @p hal (NULL: the reference backend).
+ * defaults) and backend @p hal (NULL: es_hal_opt, the portable optimized backend).
  */
 es_status_t es_ww_init(es_ww_engine_t *engine, const es_frontend_config_t *fe_cfg, const es_hal_ops_t *hal);
 

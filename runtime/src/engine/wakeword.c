@@ -66,7 +66,7 @@ es_status_t es_ww_init(es_ww_engine_t *e, const es_frontend_config_t *fe_cfg, co
         es_frontend_config_default(&def);
         fe_cfg = &def;
     }
-    e->hal = hal ? hal : &es_hal_ref;
+    e->hal = hal ? hal : &es_hal_opt;
     return es_frontend_init(&e->frontend, fe_cfg);
 }
 

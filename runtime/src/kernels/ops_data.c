@@ -136,12 +136,13 @@ static es_status_t concat_invoke(es_interp_t *it, es_subgraph_t *sg, es_node_t *
 /* ---- STRIDED_SLICE ---- */
 
 typedef struct slice_data {
-    int ndim;
-    int32_t in_dims[ES_MAX_DIMS];
+    int ndim;           /* outer dims iterated one by one (after folding the contiguous tail) */
     int32_t start[ES_MAX_DIMS];
     int32_t stride[ES_MAX_DIMS];
     int32_t count[ES_MAX_DIMS];
-    uint32_t esize;
+    uint32_t pitch[ES_MAX_DIMS]; /* input bytes per step of each outer dim */
+    uint32_t run;       /* contiguous bytes copied per outer position */
+    uint32_t run_off;   /* byte offset of the run inside the folded tail */
 } slice_data_t;
 
 static int64_t clamp64(int64_t v, int64_t lo, int64_t hi)
@@ -184,51 +185,77 @@ static es_status_t slice_prepare(es_interp_t *it, es_subgraph_t *sg, es_node_t *
     if (!sd) {
         return es__fail(it, n, ES_ERR_NO_MEMORY, "arena full");
     }
-    sd->ndim = nd;
-    sd->esize = (uint32_t)dtype_bytes(in->type);
+    int32_t start[ES_MAX_DIMS], stride[ES_MAX_DIMS], count[ES_MAX_DIMS];
     size_t total = 1;
     for (int d = 0; d < nd; d++) {
         int64_t size = in->dims[d];
-        int64_t stride = const_i32(s, (size_t)d);
-        if (stride == 0) {
+        int64_t step = const_i32(s, (size_t)d);
+        if (step == 0) {
             return es__fail(it, n, ES_ERR_MODEL, "STRIDED_SLICE stride of zero");
         }
-        int64_t start = const_i32(b, (size_t)d), stop = const_i32(e, (size_t)d);
+        int64_t lo = const_i32(b, (size_t)d), hi = const_i32(e, (size_t)d);
         if (bm & (1 << d)) {
-            start = stride > 0 ? INT32_MIN : INT32_MAX;
+            lo = step > 0 ? INT32_MIN : INT32_MAX;
         }
-        if (start < 0) {
-            start += size;
+        if (lo < 0) {
+            lo += size;
         }
-        start = stride > 0 ? clamp64(start, 0, size) : clamp64(start, -1, size - 1);
+        lo = step > 0 ? clamp64(lo, 0, size) : clamp64(lo, -1, size - 1);
         if (sam & (1 << d)) {
-            stop = start + 1;
-            stride = 1;
-            if (start < 0 || start >= size) {
+            hi = lo + 1;
+            step = 1;
+            if (lo < 0 || lo >= size) {
                 return es__fail(it, n, ES_ERR_SHAPE, "STRIDED_SLICE shrink index out of range");
             }
         } else {
             if (em & (1 << d)) {
-                stop = stride > 0 ? INT32_MAX : INT32_MIN;
+                hi = step > 0 ? INT32_MAX : INT32_MIN;
             }
-            if (stop < 0) {
-                stop += size;
+            if (hi < 0) {
+                hi += size;
             }
-            stop = stride > 0 ? clamp64(stop, 0, size) : clamp64(stop, -1, size - 1);
+            hi = step > 0 ? clamp64(hi, 0, size) : clamp64(hi, -1, size - 1);
         }
-        int64_t cnt = stride > 0 ? (stop - start + stride - 1) / stride : (start - stop + (-stride) - 1) / (-stride);
+        int64_t cnt = step > 0 ? (hi - lo + step - 1) / step : (lo - hi + (-step) - 1) / (-step);
         if (cnt < 0) {
             cnt = 0;
         }
-        sd->in_dims[d] = in->dims[d];
-        sd->start[d] = (int32_t)start;
-        sd->stride[d] = (int32_t)stride;
-        sd->count[d] = (int32_t)cnt;
+        start[d] = (int32_t)lo;
+        stride[d] = (int32_t)step;
+        count[d] = (int32_t)cnt;
         total *= (size_t)cnt;
     }
     if (total != es__numel(out)) {
         return es__fail(it, n, ES_ERR_SHAPE, "STRIDED_SLICE output shape disagrees with begin/end/strides");
     }
+    /* Fold the innermost dims into one contiguous run: whole dims, then one
+     * partial dim taken with stride 1. */
+    size_t esize = dtype_bytes(in->type), inner = esize, run_off = 0;
+    int keep = nd;
+    while (keep > 0 && stride[keep - 1] == 1 && start[keep - 1] == 0 && count[keep - 1] == in->dims[keep - 1]) {
+        inner *= (size_t)in->dims[keep - 1];
+        keep--;
+    }
+    size_t run = inner;
+    if (keep > 0 && stride[keep - 1] == 1) {
+        run = inner * (size_t)count[keep - 1];
+        run_off = inner * (size_t)start[keep - 1];
+        inner *= (size_t)in->dims[keep - 1];
+        keep--;
+    }
+    size_t pitch = inner;
+    for (int d = keep - 1; d >= 0; d--) {
+        sd->pitch[d] = (uint32_t)pitch;
+        pitch *= (size_t)in->dims[d];
+    }
+    for (int d = 0; d < keep; d++) {
+        sd->start[d] = start[d];
+        sd->stride[d] = stride[d];
+        sd->count[d] = count[d];
+    }
+    sd->ndim = keep;
+    sd->run = (uint32_t)(total ? run : 0);
+    sd->run_off = (uint32_t)run_off;
     n->user = sd;
     return ES_OK;
 }
@@ -237,35 +264,30 @@ static es_status_t slice_invoke(es_interp_t *it, es_subgraph_t *sg, es_node_t *n
 {
     (void)it;
     const slice_data_t *sd = (const slice_data_t *)n->user;
-    es_tensor_t *in = es__in(sg, n, 0), *out = es__out(sg, n, 0);
-    const uint8_t *src = (const uint8_t *)in->data;
-    uint8_t *dst = (uint8_t *)out->data;
-    size_t total = es__numel(out);
-    if (total == 0) {
+    const uint8_t *src = (const uint8_t *)es__in(sg, n, 0)->data + sd->run_off;
+    uint8_t *dst = (uint8_t *)es__out(sg, n, 0)->data;
+    if (sd->run == 0) {
         return ES_OK;
     }
     int32_t idx[ES_MAX_DIMS] = {0};
-    size_t pitch[ES_MAX_DIMS];
-    size_t p = sd->esize;
-    for (int d = sd->ndim - 1; d >= 0; d--) {
-        pitch[d] = p;
-        p *= (size_t)sd->in_dims[d];
-    }
-    for (size_t k = 0; k < total; k++) {
+    for (;;) {
         size_t off = 0;
         for (int d = 0; d < sd->ndim; d++) {
-            off += (size_t)(sd->start[d] + idx[d] * sd->stride[d]) * pitch[d];
+            off += (size_t)(sd->start[d] + idx[d] * sd->stride[d]) * sd->pitch[d];
         }
-        memcpy(dst, src + off, sd->esize);
-        dst += sd->esize;
-        for (int d = sd->ndim - 1; d >= 0; d--) {
+        memcpy(dst, src + off, sd->run);
+        dst += sd->run;
+        int d = sd->ndim - 1;
+        for (; d >= 0; d--) {
             if (++idx[d] < sd->count[d]) {
                 break;
             }
             idx[d] = 0;
         }
+        if (d < 0) {
+            return ES_OK;
+        }
     }
-    return ES_OK;
 }
 
 /* ---- SPLIT_V ---- */

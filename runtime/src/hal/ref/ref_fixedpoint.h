@@ -249,4 +249,25 @@ static inline int32_t es__fp_get_reciprocal(int32_t x, int x_int_bits, int *bits
     return es__fp_one_over_one_plus_x_for_x_in_0_1(minus_one);
 }
 
+/* ---- requantization shared by every backend ---- */
+
+/* x * mult * 2^shift with the rounding of ::es_rounding_t (shift in [-31, 30]). */
+static inline int32_t es__requant(int32_t x, int32_t mult, int32_t shift, int r)
+{
+    if (r == 1) { /* ES_ROUND_SINGLE */
+        const int64_t total = 31 - (int64_t)shift;
+        const int64_t v = ((int64_t)x * (int64_t)mult + ((int64_t)1 << (total - 1))) >> total;
+        return v > INT32_MAX ? INT32_MAX : v < INT32_MIN ? INT32_MIN : (int32_t)v;
+    }
+    const int left = shift > 0 ? (int)shift : 0;
+    const int right = shift > 0 ? 0 : (int)-shift;
+    /* TFLite multiplies by 2^left in int32 (wrapping in practice); do it without UB. */
+    const int32_t scaled = left ? (int32_t)(uint32_t)((uint64_t)(int64_t)x << left) : x;
+    const int32_t hi = es__fp_srdhm(scaled, mult);
+    if (r == 2 && right > 0) { /* ES_ROUND_HALF_UP */
+        return (int32_t)(((int64_t)hi + ((int64_t)1 << (right - 1))) >> right);
+    }
+    return es__fp_rdbypot(hi, right);
+}
+
 #endif /* EARSHOT_REF_FIXEDPOINT_H */

@@ -33,33 +33,17 @@ void es_quantize_multiplier(double real, int32_t *mult, int32_t *shift)
 
 int32_t es_mul_by_quantized_mult(int32_t x, int32_t mult, int32_t shift)
 {
-    int left = shift > 0 ? shift : 0;
-    int right = shift > 0 ? 0 : -shift;
-    /* TFLite multiplies in int32 (wrapping in practice); do it without UB. */
-    int32_t scaled = (int32_t)(uint32_t)((uint64_t)(int64_t)x << left);
-    return es__fp_rdbypot(es__fp_srdhm(scaled, mult), right);
+    return es__requant(x, mult, shift, ES_ROUND_DOUBLE);
 }
 
 int32_t es_mul_by_quantized_mult_single(int32_t x, int32_t mult, int32_t shift)
 {
-    int64_t total = 31 - (int64_t)shift; /* shift is in [-31, 30] */
-    int64_t r = ((int64_t)x * (int64_t)mult + ((int64_t)1 << (total - 1))) >> total;
-    return r > INT32_MAX ? INT32_MAX : r < INT32_MIN ? INT32_MIN : (int32_t)r;
+    return es__requant(x, mult, shift, ES_ROUND_SINGLE);
 }
 
 int32_t es_requantize(int32_t x, int32_t mult, int32_t shift, es_rounding_t r)
 {
-    if (r == ES_ROUND_SINGLE) {
-        return es_mul_by_quantized_mult_single(x, mult, shift);
-    }
-    if (r == ES_ROUND_HALF_UP) {
-        int left = shift > 0 ? shift : 0;
-        int right = shift > 0 ? 0 : -shift;
-        int32_t scaled = (int32_t)(uint32_t)((uint64_t)(int64_t)x << left);
-        int32_t hi = es__fp_srdhm(scaled, mult);
-        return right == 0 ? hi : (int32_t)(((int64_t)hi + ((int64_t)1 << (right - 1))) >> right);
-    }
-    return es_mul_by_quantized_mult(x, mult, shift);
+    return es__requant(x, mult, shift, r);
 }
 
 static inline int32_t clamp32(int32_t v, int32_t lo, int32_t hi)
@@ -98,7 +82,7 @@ static es_status_t ref_conv_s8(const es_conv_params_t *p)
                     if (p->bias) {
                         acc += p->bias[oc];
                     }
-                    acc = es_requantize(acc, p->out_mult[oc], p->out_shift[oc],
+                    acc = es__requant(acc, p->out_mult[oc], p->out_shift[oc],
                                         oc < p->rounding_channels ? p->rounding : ES_ROUND_DOUBLE) +
                           p->output_offset;
                     dst[oc] = (int8_t)clamp32(acc, p->act_min, p->act_max);
@@ -140,7 +124,7 @@ static es_status_t ref_dwconv_s8(const es_conv_params_t *p)
                         if (p->bias) {
                             acc += p->bias[oc];
                         }
-                        acc = es_requantize(acc, p->out_mult[oc], p->out_shift[oc],
+                        acc = es__requant(acc, p->out_mult[oc], p->out_shift[oc],
                                             oc < p->rounding_channels ? p->rounding : ES_ROUND_DOUBLE) +
                               p->output_offset;
                         dst[oc] = (int8_t)clamp32(acc, p->act_min, p->act_max);
@@ -166,14 +150,14 @@ static es_status_t ref_fc_s8(const es_fc_params_t *p)
                 acc += p->bias[o];
             }
             int c = p->per_channel ? o : 0;
-            acc = es_requantize(acc, p->out_mult[c], p->out_shift[c], p->rounding) + p->output_offset;
+            acc = es__requant(acc, p->out_mult[c], p->out_shift[c], p->rounding) + p->output_offset;
             p->output[(size_t)b * (size_t)p->out_depth + (size_t)o] = (int8_t)clamp32(acc, p->act_min, p->act_max);
         }
     }
     return ES_OK;
 }
 
-static es_status_t ref_requant(const es_requant_params_t *p)
+es_status_t es__ref_requant(const es_requant_params_t *p)
 {
     const int32_t lo = p->out_unsigned ? 0 : -128, hi = p->out_unsigned ? 255 : 127;
     for (size_t i = 0; i < p->count; i++) {
@@ -190,7 +174,7 @@ static es_status_t ref_requant(const es_requant_params_t *p)
 }
 
 
-static es_status_t ref_lut_s8(const es_lut_params_t *p)
+es_status_t es__ref_lut_s8(const es_lut_params_t *p)
 {
     for (size_t i = 0; i < p->count; i++) {
         p->output[i] = p->table[(int32_t)p->input[i] + 128];
@@ -224,8 +208,8 @@ const es_hal_ops_t es_hal_ref = {
     .dwconv_s8_scratch_size = NULL,
     .fc_s8 = ref_fc_s8,
     .fc_s8_scratch_size = NULL,
-    .requant = ref_requant,
+    .requant = es__ref_requant,
     .logistic_s8 = es__ref_logistic_s8,
     .softmax_s8 = es__ref_softmax_s8,
-    .lut_s8 = ref_lut_s8,
+    .lut_s8 = es__ref_lut_s8,
 };
