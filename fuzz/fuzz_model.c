@@ -141,7 +141,8 @@ static void fuzz_run_aligned(const uint8_t *data, size_t size)
         /* Every arithmetic compatibility mode, chosen by the input. */
         es_interp_options_t opts = {0};
         opts.compat = (es_compat_t)(g_force_compat >= 0 ? (uint64_t)g_force_compat : rng % 3u);
-        if (es_interp_prepare(&g_it, &g_m, &es_hal_ref, g_arena, sizeof g_arena, &opts) == ES_OK) {
+        if (es_interp_prepare(&g_it, &g_m, (rng >> 20) & 1u ? &es_hal_opt : &es_hal_ref, g_arena, sizeof g_arena,
+                              &opts) == ES_OK) {
             g_stats.prepared++;
             (void)es_interp_arena_used(&g_it);
             int ok = 0;
@@ -168,7 +169,7 @@ static void fuzz_run_aligned(const uint8_t *data, size_t size)
         return;
     }
     /* The wake-word engine loads and prepares the same bytes itself. */
-    if (es_ww_init(&g_engine, NULL, &es_hal_ref) != ES_OK) {
+    if (es_ww_init(&g_engine, NULL, NULL) != ES_OK) {
         return;
     }
     es_ww_config_t cfg = {0};

@@ -16,18 +16,20 @@ from pathlib import Path
 
 import pytest
 
+from conftest import CONFORMANCE, wake_model_dir
+
 pytestmark = pytest.mark.fuzz
 
 REPO = Path(__file__).resolve().parents[1]
 HARNESS = REPO / "fuzz" / "fuzz_model.c"
 
-_WW_MODELS = Path("/work/venv/lib/python3.11/site-packages/pymicro_wakeword/models")
+_WW_MODELS = wake_model_dir()
 SEED_MODELS = [
     _WW_MODELS / "okay_nabu.tflite",
     _WW_MODELS / "hey_jarvis.tflite",
     _WW_MODELS / "alexa.tflite",
     _WW_MODELS / "hey_mycroft.tflite",
-    Path("/work/shared/conformance/micro_speech/micro_speech_quantized.tflite"),
+    CONFORMANCE / "micro_speech" / "micro_speech_quantized.tflite",
 ]
 
 # At least 100,000; EARSHOT_FUZZ_ITERATIONS may only raise it.
@@ -141,3 +143,40 @@ def test_fuzz_model_mutations(fuzz_binary):
     assert invoked >= iterations // 200, proc.stdout
     # Mutants that fail must mostly be rejected by the validator, not get through it.
     assert loaded < iterations, proc.stdout
+
+
+# Findings of earlier fuzzing runs, re-created by patching one byte of a bundled
+# model (model, byte offset, new value): each once tripped UBSan in a kernel.
+REGRESSIONS = [
+    ("okay_nabu", 27479, 0x7F),  # int32 bias near INT32_MAX: conv accumulator overflow
+    ("alexa", 12843, 0x7F),  # same, another model
+    ("okay_nabu", 66755, 0x5F),  # huge scale: requantized value + zero point overflow
+    ("okay_nabu", 39739, 0x80),  # depthwise bias overflow
+    ("hey_mycroft", 36811, 0x00),  # denormal LOGISTIC scale: shift out of range (TFLM mode)
+]
+
+
+def test_fuzz_regressions_replay_clean(fuzz_binary):
+    exe, workdir = fuzz_binary
+    files = []
+    for name, offset, value in REGRESSIONS:
+        src = next((p for p in SEED_MODELS if p.stem == name and p.is_file()), None)
+        if src is None:
+            continue
+        data = bytearray(src.read_bytes())
+        data[offset] = value
+        out = workdir / f"regress_{name}_{offset}.tflite"
+        out.write_bytes(bytes(data))
+        files.append(str(out))
+    if not files:
+        pytest.skip("seed models missing")
+    for compat in ("0", "1", "2"):
+        proc = subprocess.run(
+            [str(exe), "-r", "-c", compat, *files],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, **SAN_ENV},
+        )
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+        assert proc.stdout.count("bytes, compat") == len(files)

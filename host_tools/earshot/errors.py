@@ -67,6 +67,10 @@ class IntegrityError(EarshotError):
     status, code_name = -13, "ES_ERR_INTEGRITY"
 
 
+class VersionError(EarshotError):
+    status, code_name = -14, "ES_ERR_VERSION"
+
+
 _BY_STATUS: dict[int, type[EarshotError]] = {
     cls.status: cls
     for cls in (
@@ -83,6 +87,7 @@ _BY_STATUS: dict[int, type[EarshotError]] = {
         DeviceTimeoutError,
         ProtocolError,
         IntegrityError,
+        VersionError,
     )
 }
 

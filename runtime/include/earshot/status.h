@@ -28,7 +28,8 @@ typedef enum es_status {
     ES_ERR_IO = -10,            /**< A driver reported an I/O failure. */
     ES_ERR_TIMEOUT = -11,       /**< A driver or peer did not answer in time. */
     ES_ERR_PROTOCOL = -12,      /**< A malformed or unexpected protocol frame. */
-    ES_ERR_INTEGRITY = -13      /**< A checksum or hash did not match. */
+    ES_ERR_INTEGRITY = -13,     /**< A checksum or hash did not match. */
+    ES_ERR_VERSION = -14        /**< A protocol or format version is not supported. */
 } es_status_t;
 
 /** Short, stable, human-readable name of a status code ("ES_ERR_MODEL"). */

@@ -19,6 +19,7 @@ const char *es_status_str(es_status_t status)
     case ES_ERR_TIMEOUT: return "ES_ERR_TIMEOUT";
     case ES_ERR_PROTOCOL: return "ES_ERR_PROTOCOL";
     case ES_ERR_INTEGRITY: return "ES_ERR_INTEGRITY";
+    case ES_ERR_VERSION: return "ES_ERR_VERSION";
     }
     return "ES_ERR_UNKNOWN";
 }

@@ -125,6 +125,10 @@ static es_status_t conv_common_prepare(es_interp_t *it, es_subgraph_t *sg, es_no
     if (out_size(padding, p->in_h, p->k_h, sh, dh) != p->out_h || out_size(padding, p->in_w, p->k_w, sw, dw) != p->out_w) {
         return es__fail(it, n, ES_ERR_SHAPE, "convolution output size disagrees with padding and stride");
     }
+    /* int32 accumulators stay exact up to 65536 taps of |w * (x - zp)| <= 128 * 255 */
+    if ((int64_t)p->k_h * p->k_w * (depthwise ? 1 : p->in_c) > 65536) {
+        return es__fail(it, n, ES_ERR_UNSUPPORTED, "convolution window larger than 65536 taps");
+    }
     p->pad_h = padding == 0 ? same_padding(p->in_h, p->k_h, sh, dh, p->out_h) : 0;
     p->pad_w = padding == 0 ? same_padding(p->in_w, p->k_w, sw, dw, p->out_w) : 0;
     if (bias) {
@@ -235,6 +239,9 @@ es_status_t es__fc_prepare(es_interp_t *it, es_subgraph_t *sg, es_node_t *n)
     if (p->in_depth <= 0 || numel % (size_t)p->in_depth != 0) {
         return es__fail(it, n, ES_ERR_SHAPE, "FULLY_CONNECTED input size is not a multiple of the weights' depth");
     }
+    if (p->in_depth > 65536) {
+        return es__fail(it, n, ES_ERR_UNSUPPORTED, "FULLY_CONNECTED input depth larger than 65536");
+    }
     p->batches = (int)(numel / (size_t)p->in_depth);
     if (es__numel(out) != (size_t)p->batches * (size_t)p->out_depth) {
         return es__fail(it, n, ES_ERR_SHAPE, "FULLY_CONNECTED output size disagrees with batches x units");
@@ -308,6 +315,9 @@ es_status_t es__logistic_prepare(es_interp_t *it, es_subgraph_t *sg, es_node_t *
         es_logistic_params_t lp;
         memset(&lp, 0, sizeof lp);
         es_logistic_s8_setup((double)in->scale, &lp);
+        if (lp.input_left_shift < -31 || lp.input_left_shift > 30) {
+            return es__fail(it, n, ES_ERR_UNSUPPORTED, "LOGISTIC input scale out of the fixed-point range");
+        }
         lp.input_zp = in->zero_point;
         lp.count = 256;
         lp.input = x;
@@ -350,6 +360,9 @@ es_status_t es__softmax_prepare(es_interp_t *it, es_subgraph_t *sg, es_node_t *n
     float beta = 1.0f;
     if (es__options(it, n, &fb, &t) == 0 && es__fb_f32(&fb, &t, 0, 1.0f, &beta) != 0) {
         return es__fail(it, n, ES_ERR_MODEL, "SOFTMAX options malformed");
+    }
+    if (!(beta > 0.0f && beta * in->scale < 1e30f)) { /* also rejects NaN and infinity */
+        return es__fail(it, n, ES_ERR_UNSUPPORTED, "SOFTMAX beta must be positive and finite");
     }
     es_softmax_params_t *p = (es_softmax_params_t *)es__persist(it, sizeof *p);
     if (!p || !it->hal->softmax_s8) {

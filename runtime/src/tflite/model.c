@@ -146,6 +146,10 @@ es_status_t es_model_tensor_info(const es_model_t *m, uint32_t sg, uint32_t inde
         if (type == ES_DTYPE_RESOURCE || size != count * esize) {
             return ES_ERR_MODEL;
         }
+        size_t align = esize < 4 ? esize : 4; /* the model itself is 4-byte aligned */
+        if (align > 1 && (size_t)(data - m->data) % align != 0) {
+            return ES_ERR_MODEL; /* kernels read constants in place */
+        }
         info->const_data = data;
         info->const_size = size;
     }
@@ -196,6 +200,11 @@ es_status_t es_model_tensor_info(const es_model_t *m, uint32_t sg, uint32_t inde
                 int64_t zp = (int64_t)es__rd_u64(fb.buf + zdata);
                 if (zp < -32768 || zp > 65535) {
                     return ES_ERR_MODEL;
+                }
+                int64_t zlo = type == ES_DTYPE_UINT8 ? 0 : type == ES_DTYPE_INT8 ? -128 : -32768;
+                int64_t zhi = type == ES_DTYPE_UINT8 ? 255 : type == ES_DTYPE_INT8 ? 127 : 32767;
+                if (zp < zlo || zp > zhi) {
+                    return ES_ERR_MODEL; /* zero point outside the tensor type's range */
                 }
                 info->zero_point = (int32_t)zp;
             }

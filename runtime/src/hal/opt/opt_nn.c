@@ -10,11 +10,6 @@
 #include "../ref/ref_fixedpoint.h"
 #include "earshot/hal.h"
 
-static inline int8_t sat8(int32_t v, int32_t lo, int32_t hi)
-{
-    return (int8_t)(v < lo ? lo : v > hi ? hi : v);
-}
-
 /* sum_i w[i] * (x[i] + off) over n contiguous values. */
 static inline int32_t dot_off(const int8_t *restrict w, const int8_t *restrict x, int n, int32_t off)
 {
@@ -89,11 +84,11 @@ static es_status_t opt_conv_s8(const es_conv_params_t *p)
                         }
                     }
                     if (p->bias) {
-                        acc += p->bias[oc];
+                        acc = es__add_wrap(acc, p->bias[oc]);
                     }
-                    acc = es__requant(acc, p->out_mult[oc], p->out_shift[oc],
-                                      oc < p->rounding_channels ? (int)p->rounding : (int)ES_ROUND_DOUBLE);
-                    dst[oc] = sat8(acc + p->output_offset, p->act_min, p->act_max);
+                    dst[oc] = (int8_t)es__requant_out(acc, p->out_mult[oc], p->out_shift[oc],
+                                                      oc < p->rounding_channels ? (int)p->rounding : (int)ES_ROUND_DOUBLE,
+                                                      p->output_offset, p->act_min, p->act_max);
                 }
             }
         }
@@ -150,10 +145,10 @@ static es_status_t opt_dwconv_s8(const es_conv_params_t *p)
                 }
                 int8_t *dst = p->output + (((size_t)b * (size_t)p->out_h + (size_t)oy) * (size_t)p->out_w + (size_t)ox) * (size_t)out_c;
                 for (int oc = 0; oc < out_c; oc++) {
-                    int32_t a = acc[oc] + (p->bias ? p->bias[oc] : 0);
-                    a = es__requant(a, p->out_mult[oc], p->out_shift[oc],
-                                    oc < p->rounding_channels ? (int)p->rounding : (int)ES_ROUND_DOUBLE);
-                    dst[oc] = sat8(a + p->output_offset, p->act_min, p->act_max);
+                    const int32_t a = p->bias ? es__add_wrap(acc[oc], p->bias[oc]) : acc[oc];
+                    dst[oc] = (int8_t)es__requant_out(a, p->out_mult[oc], p->out_shift[oc],
+                                                      oc < p->rounding_channels ? (int)p->rounding : (int)ES_ROUND_DOUBLE,
+                                                      p->output_offset, p->act_min, p->act_max);
                 }
             }
         }
@@ -177,11 +172,11 @@ static es_status_t opt_fc_s8(const es_fc_params_t *p)
                 }
             }
             if (p->bias) {
-                acc += p->bias[o];
+                acc = es__add_wrap(acc, p->bias[o]);
             }
             const int c = p->per_channel ? o : 0;
-            acc = es__requant(acc, p->out_mult[c], p->out_shift[c], (int)p->rounding);
-            p->output[(size_t)b * (size_t)p->out_depth + (size_t)o] = sat8(acc + p->output_offset, p->act_min, p->act_max);
+            p->output[(size_t)b * (size_t)p->out_depth + (size_t)o] = (int8_t)es__requant_out(
+                acc, p->out_mult[c], p->out_shift[c], (int)p->rounding, p->output_offset, p->act_min, p->act_max);
         }
     }
     return ES_OK;

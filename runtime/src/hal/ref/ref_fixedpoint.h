@@ -270,4 +270,18 @@ static inline int32_t es__requant(int32_t x, int32_t mult, int32_t shift, int r)
     return es__fp_rdbypot(hi, right);
 }
 
+/* acc + bias with the int32 wrap-around TFLite's kernels have in practice (no UB). */
+static inline int32_t es__add_wrap(int32_t a, int32_t b)
+{
+    return es__fp_add(a, b);
+}
+
+/* Requantize @acc and add the output zero point, clamped to [lo, hi] (no overflow). */
+static inline int32_t es__requant_out(int32_t acc, int32_t mult, int32_t shift, int r, int32_t zp, int32_t lo,
+                                      int32_t hi)
+{
+    const int64_t v = (int64_t)es__requant(acc, mult, shift, r) + zp;
+    return v < lo ? lo : v > hi ? hi : (int32_t)v;
+}
+
 #endif /* EARSHOT_REF_FIXEDPOINT_H */

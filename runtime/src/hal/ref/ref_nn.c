@@ -80,12 +80,11 @@ static es_status_t ref_conv_s8(const es_conv_params_t *p)
                         }
                     }
                     if (p->bias) {
-                        acc += p->bias[oc];
+                        acc = es__add_wrap(acc, p->bias[oc]);
                     }
-                    acc = es__requant(acc, p->out_mult[oc], p->out_shift[oc],
-                                        oc < p->rounding_channels ? p->rounding : ES_ROUND_DOUBLE) +
-                          p->output_offset;
-                    dst[oc] = (int8_t)clamp32(acc, p->act_min, p->act_max);
+                    dst[oc] = (int8_t)es__requant_out(acc, p->out_mult[oc], p->out_shift[oc],
+                                                      oc < p->rounding_channels ? (int)p->rounding : (int)ES_ROUND_DOUBLE,
+                                                      p->output_offset, p->act_min, p->act_max);
                 }
             }
         }
@@ -122,12 +121,12 @@ static es_status_t ref_dwconv_s8(const es_conv_params_t *p)
                             }
                         }
                         if (p->bias) {
-                            acc += p->bias[oc];
+                            acc = es__add_wrap(acc, p->bias[oc]);
                         }
-                        acc = es__requant(acc, p->out_mult[oc], p->out_shift[oc],
-                                            oc < p->rounding_channels ? p->rounding : ES_ROUND_DOUBLE) +
-                              p->output_offset;
-                        dst[oc] = (int8_t)clamp32(acc, p->act_min, p->act_max);
+                        dst[oc] = (int8_t)es__requant_out(acc, p->out_mult[oc], p->out_shift[oc],
+                                                          oc < p->rounding_channels ? (int)p->rounding
+                                                                                    : (int)ES_ROUND_DOUBLE,
+                                                          p->output_offset, p->act_min, p->act_max);
                     }
                 }
             }
@@ -147,11 +146,11 @@ static es_status_t ref_fc_s8(const es_fc_params_t *p)
                 acc += ((int32_t)w[d] + p->filter_offset) * ((int32_t)x[d] + p->input_offset);
             }
             if (p->bias) {
-                acc += p->bias[o];
+                acc = es__add_wrap(acc, p->bias[o]);
             }
             int c = p->per_channel ? o : 0;
-            acc = es__requant(acc, p->out_mult[c], p->out_shift[c], p->rounding) + p->output_offset;
-            p->output[(size_t)b * (size_t)p->out_depth + (size_t)o] = (int8_t)clamp32(acc, p->act_min, p->act_max);
+            p->output[(size_t)b * (size_t)p->out_depth + (size_t)o] = (int8_t)es__requant_out(
+                acc, p->out_mult[c], p->out_shift[c], (int)p->rounding, p->output_offset, p->act_min, p->act_max);
         }
     }
     return ES_OK;
@@ -162,8 +161,7 @@ es_status_t es__ref_requant(const es_requant_params_t *p)
     const int32_t lo = p->out_unsigned ? 0 : -128, hi = p->out_unsigned ? 255 : 127;
     for (size_t i = 0; i < p->count; i++) {
         int32_t v = p->in_unsigned ? (int32_t)((const uint8_t *)p->input)[i] : (int32_t)((const int8_t *)p->input)[i];
-        int32_t r = es_mul_by_quantized_mult(v - p->input_zp, p->mult, p->shift) + p->output_zp;
-        r = clamp32(r, lo, hi);
+        int32_t r = es__requant_out(v - p->input_zp, p->mult, p->shift, ES_ROUND_DOUBLE, p->output_zp, lo, hi);
         if (p->out_unsigned) {
             ((uint8_t *)p->output)[i] = (uint8_t)r;
         } else {
