@@ -539,7 +539,7 @@ def report(res: Results, settings: Settings) -> str:
     out.append("")
     out.append(
         f"Mode: {'quick' if settings.quick else 'default'}; single process, one thread per runtime "
-        f"(LiteRT num_threads=1); Earshot core built by cffi with -O2."
+        f"(LiteRT num_threads=1); Earshot core built by cffi with -O3, HAL backend es_hal_opt."
     )
     out += ["", "## 1. Time per inference (µs)", ""]
     out.append(
