@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import WAKE_MODELS, wake_model_dir
 from earshot import Interpreter, Model
+
+from conftest import WAKE_MODELS, wake_model_dir
 
 COMPATS = ("tflite", "tflite-ref", "tflm")
 
