@@ -60,3 +60,28 @@ def test_cortex_m55_cross_build() -> None:
     size = subprocess.run(["arm-none-eabi-size", "-t", str(lib)], capture_output=True, text=True, check=True)
     text = int(size.stdout.splitlines()[-1].split()[0])
     assert 10_000 < text < 64_000, f"core text {text} bytes"
+
+
+def test_c_example_matches_python_engine(corpus: list[Path]) -> None:
+    """examples/ww_detect.c (C API only, static memory) detects what the Python engine does."""
+    from conftest import wake_model_dir
+
+    from earshot import WakeWordEngine, read_wav, resolve
+
+    r = scons("host")
+    assert r.returncode == 0, r.stdout + r.stderr
+    exe = ROOT / "build" / "host" / "ww_detect"
+    names = ["okay_nabu", "hey_jarvis", "alexa", "hey_mycroft"]
+    args = []
+    for name in names:
+        man = resolve(name)
+        args.append(f"{wake_model_dir() / (name + '.tflite')}:{man.probability_cutoff!r}:{man.sliding_window_size}")
+    wakes = [p for p in corpus if p.name.startswith("wake_")]
+    for path in wakes[:4]:
+        pcm = read_wav(path)
+        proc = subprocess.run([str(exe), *args], input=pcm.astype("<i2").tobytes(), capture_output=True, check=False,
+                              timeout=120)
+        assert proc.returncode == 0, proc.stderr.decode()
+        ours = [(int(line.split()[0]), names[int(line.split()[1])]) for line in proc.stdout.decode().splitlines()]
+        expect = [(d.sample_index, d.model) for d in WakeWordEngine(names, refractory_s=2.0).process(pcm)]
+        assert ours == expect and ours, path.name
