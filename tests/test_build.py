@@ -64,9 +64,9 @@ def test_cortex_m55_cross_build() -> None:
 
 def test_c_example_matches_python_engine(corpus: list[Path]) -> None:
     """examples/ww_detect.c (C API only, static memory) detects what the Python engine does."""
-    from conftest import wake_model_dir
-
     from earshot import WakeWordEngine, read_wav, resolve
+
+    from conftest import wake_model_dir
 
     r = scons("host")
     assert r.returncode == 0, r.stdout + r.stderr
