@@ -44,3 +44,18 @@ def test_bench_wakeword_quick(tmp_path: Path) -> None:
         assert a["tflm_arena_used"] is None or a["tflm_arena_used"] > 0
 
     assert doc["pipeline"] and all(p["rtf_wall"] > 0 for p in doc["pipeline"])
+
+
+def test_flash_benchmark_quick() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run([sys.executable, "benchmarks/bench_flash.py", "--quick"], cwd=root, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = [line for line in proc.stdout.splitlines() if line.startswith("| 921600")]
+    assert rows, proc.stdout
+    fraction = float(rows[0].split("|")[-2].strip().rstrip(" %"))
+    assert 50.0 < fraction <= 100.5

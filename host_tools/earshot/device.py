@@ -44,6 +44,7 @@ from .protocol import (
 )
 
 DEFAULT_BAUD = 921600
+FLAG_NO_AUTO_CONFIRM = 0x02
 ROLE_NAMES = {0: "bootloader", 1: "application"}
 
 
@@ -54,6 +55,13 @@ class Event:
     kind: str  # "log", "wake", "boot"
     data: dict[str, Any]
     time: float = field(default_factory=time.monotonic)
+
+
+def _cmd_name(code: int) -> str:
+    try:
+        return Cmd(code).name
+    except ValueError:
+        return f"command {code:#04x}"
 
 
 def _parse_event(frame: Frame) -> Event:
@@ -194,13 +202,13 @@ class Device:
                         raise ProtocolError("empty response (no status byte)")
                     status = struct.unpack_from("<b", frame.payload, 0)[0]
                     if status != 0:
-                        raise error_for_status(status, f"{Cmd(code).name} failed on the board")
+                        raise error_for_status(status, f"{_cmd_name(code)} failed on the board")
                     parts.append(frame.payload[1:])
                     if not frame.flags & FLAG_MORE:
                         return b"".join(parts)
                 if attempt < retries:
                     self._write(encode_frame(Frame(FrameType.REQ, rid, code, payload)))
-            raise DeviceTimeoutError(f"{self.port}: no answer to {Cmd(code).name} after {retries + 1} tries")
+            raise DeviceTimeoutError(f"{self.port}: no answer to {_cmd_name(code)} after {retries + 1} tries")
         finally:
             with self._lock:
                 self._pending.pop(rid, None)
@@ -343,16 +351,20 @@ class Device:
         header: ImageHeader = parse_image(image)
         info = self.info()
         if slot is None:
-            slot = int(info.get("inactive_slot", 1 - int(info.get("running_slot", 1))))
+            inactive = info.get("inactive_slot")
+            running = info.get("running_slot")
+            slot = int(inactive) if isinstance(inactive, int) else (1 - running if isinstance(running, int) else 0)
         header_hash = hashlib.sha256(image[:256]).hexdigest()
-        status = self.flash_status(slot)
         result: dict[str, Any] = {"slot": slot, "bytes": len(image), "skipped": False, "resumed_at": 0}
-        if not force and status["header_sha256"] == header_hash and status["written"] >= len(image) and \
-                status["state"] in (1, 2):
-            result["skipped"] = True
-            if progress:
-                progress(len(image), len(image))
-            return result
+        running = info.get("running_slot")
+        if not force and isinstance(running, int) and running != slot:
+            held = self.flash_status(running)
+            if held["header_sha256"] == header_hash:
+                result.update(slot=running, skipped=True)
+                if progress:
+                    progress(len(image), len(image))
+                return result
+        status = self.flash_status(slot)
         start = 0
         if not force and status["header_sha256"] == header_hash and 0 < status["written"] < len(image):
             start = status["written"] // 4 * 4
@@ -385,7 +397,20 @@ class Device:
         if not ok or ok[0] != 1:
             raise IntegrityError(f"slot {slot}: SHA-256 of the written image does not match")
         self.request(Cmd.FLASH_COMMIT, bytes([slot]))
-        result["version"] = header.version
+        result["version"] = header.image_version
         if reset:
             result["boot"] = self.reset()
+            if not header.flags & FLAG_NO_AUTO_CONFIRM:
+                result["confirmed"] = self.wait_confirmed()
         return result
+
+    def wait_confirmed(self, timeout: float = 10.0) -> bool:
+        """Wait until the running application has confirmed its slot (it does so after starting)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            info = self.info()
+            running = info.get("running_slot")
+            if isinstance(running, int) and info["slots"][running]["state"] == "confirmed":
+                return True
+            time.sleep(0.05)
+        return False

@@ -77,6 +77,8 @@ typedef struct es_flash_ops {
      *         range outside the flash); ES_ERR_IO.
      */
     es_status_t (*erase)(void *ctx, uint32_t addr, size_t len);
+    /** Optional (may be NULL): program + sector-erase operations so far (for tests). */
+    uint64_t (*op_count)(void *ctx);
 } es_flash_ops_t;
 
 /** A flash instance. */
