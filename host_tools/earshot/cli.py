@@ -14,6 +14,7 @@ from .audio import SAMPLE_RATE, iter_pcm, read_wav
 from .device import DEFAULT_BAUD, Device, Event
 from .errors import AudioFormatError, ConfigError, EarshotError
 from .manifest import DEFAULT_MODELS
+from .protocol import Cmd
 from .wakeword import DEFAULT_REFRACTORY_S, Detection, WakeWordEngine
 
 _CHUNK = SAMPLE_RATE  # feed one second at a time
@@ -155,6 +156,8 @@ def _format_event(ev: Event) -> str:
 
 def cmd_monitor(args: argparse.Namespace) -> int:
     with _device(args) as dev:
+        if args.reset:
+            dev.request(Cmd.RESET, b"\x00")  # like idf.py monitor: show the board from its start
         try:
             for ev in dev.iter_events(timeout=args.duration):
                 print(json.dumps({"kind": ev.kind, **ev.data}) if args.json else _format_event(ev), flush=True)
@@ -271,6 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("monitor", parents=[link], help="print logs and events (Ctrl-C quits)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--duration", type=float, default=None, help="stop after this many seconds of silence")
+    p.add_argument("--no-reset", dest="reset", action="store_false", help="do not reset the board first")
     p.set_defaults(func=cmd_monitor)
     p = sub.add_parser("profile", parents=[link], help="per-stage timing and memory counters")
     p.add_argument("--json", action="store_true")

@@ -112,6 +112,10 @@ class Device:
             self._ser = serial.serial_for_url(port, baudrate=baud, timeout=0.05, write_timeout=30)
         except (serial.SerialException, OSError, ValueError) as exc:
             raise DeviceIOError(f"cannot open {port}: {exc}") from exc
+        try:
+            self._ser.reset_input_buffer()  # bytes a board sent before we opened are stale
+        except (serial.SerialException, OSError):
+            pass
         self._reader = FrameReader()
         self._lock = threading.Lock()
         self._next_id = 1
@@ -133,7 +137,7 @@ class Device:
         while not self._closed.is_set():
             try:
                 data = self._ser.read(4096)
-            except (serial.SerialException, OSError, TypeError) as exc:
+            except Exception as exc:  # pyserial raises several types when the port goes away
                 if not self._closed.is_set():
                     self._rx_error = exc
                 break
