@@ -21,6 +21,9 @@
 
 #if ES_APP_WAKEWORD
 static uint64_t now_us(const es_app_t *app) { return es_timer_now_us(app->svc.board->timer); }
+
+/* The engine's clock hook: the board timer. */
+static uint64_t clock_us(void *ctx) { return now_us((const es_app_t *)ctx); }
 #endif
 
 static es_status_t audio_in(es_app_t *app, const es_frame_t *req, uint8_t *out, size_t *out_len)
@@ -72,15 +75,25 @@ static es_status_t profile(es_app_t *app, const es_frame_t *req, uint8_t *out, s
     size_t pos = 0;
     size_t jcap = sizeof app->json < cap ? sizeof app->json : cap;
     char *j = app->json;
-    double fe = app->frames > 0 ? (double)app->frontend_us / (double)app->frames : 0.0;
+#if ES_APP_WAKEWORD
+    const uint64_t frames = app->ww.frames, frontend_us = app->ww.frontend_us;
+#else
+    const uint64_t frames = 0, frontend_us = 0;
+#endif
+    double fe = frames > 0 ? (double)frontend_us / (double)frames : 0.0;
     es_json_appendf(j, jcap, &pos, "{\"frames\":%llu,\"frontend_us_per_frame\":%.3f,\"models\":[",
-                    (unsigned long long)app->frames, fe);
+                    (unsigned long long)frames, fe);
     for (size_t i = 0; i < app->n_loaded; i++) {
-        const es_app_model_prof_t *p = &app->prof[i];
-        double us = p->inferences > 0 ? (double)p->infer_us / (double)p->inferences : 0.0;
+#if ES_APP_WAKEWORD
+        const es_ww_slot_t *sl = &app->ww.slots[app->model_index[i]];
+        const uint64_t inf = sl->inferences, inv = sl->invoke_us;
+#else
+        const uint64_t inf = 0, inv = 0;
+#endif
+        double us = inf > 0 ? (double)inv / (double)inf : 0.0;
         es_json_appendf(j, jcap, &pos, "%s{\"name\":\"%s\",\"inferences\":%llu,\"us_per_inference\":%.3f,"
                         "\"arena_bytes\":%lu}", i > 0 ? "," : "", app->loaded[i]->name,
-                        (unsigned long long)p->inferences, us,
+                        (unsigned long long)inf, us,
                         (unsigned long)WW_ARENA_USED(app, i));
     }
     es_json_appendf(j, jcap, &pos,
@@ -90,9 +103,14 @@ static es_status_t profile(es_app_t *app, const es_frame_t *req, uint8_t *out, s
                     (unsigned long)app->ring_high_water, (unsigned long long)app->samples_in,
                     (unsigned long long)app->samples_processed);
     if (req->length >= 1 && req->payload[0] != 0) {
-        app->frames = 0;
-        app->frontend_us = 0;
-        memset(app->prof, 0, sizeof app->prof);
+#if ES_APP_WAKEWORD
+        app->ww.frames = 0;
+        app->ww.frontend_us = 0;
+        for (size_t i = 0; i < app->n_loaded; i++) {
+            app->ww.slots[app->model_index[i]].inferences = 0;
+            app->ww.slots[app->model_index[i]].invoke_us = 0;
+        }
+#endif
         app->ring_high_water = app->ring_count;
     }
     memcpy(out, j, pos);
@@ -201,38 +219,12 @@ static int process_audio(es_app_t *app)
 #if ES_APP_WAKEWORD
     size_t pos = 0;
     while (pos < n) {
-        uint64_t before[ES_APP_MAX_MODELS];
-        for (size_t i = 0; i < app->n_loaded; i++) {
-            before[i] = app->ww.slots[app->model_index[i]].inferences;
-        }
-        uint64_t frames_before = app->ww.samples;
         es_ww_event_t events[4];
         size_t consumed = 0, n_events = 0;
-        uint64_t t0 = now_us(app);
         es_status_t st = es_ww_process(&app->ww, chunk + pos, n - pos, &consumed, events, 4, &n_events);
-        uint64_t dt = now_us(app) - t0;
         if (st != ES_OK) {
             (void)es_svc_log(&app->svc, ES_LOG_ERROR, "app: wake-word engine error %s", es_status_str(st));
             return 1;
-        }
-        /* Attribute the time: frontend estimate first, the rest to the models that ran. */
-        uint64_t ran = 0;
-        for (size_t i = 0; i < app->n_loaded; i++) {
-            ran += app->ww.slots[app->model_index[i]].inferences - before[i];
-        }
-        if (app->ww.samples != frames_before || consumed > 0) {
-            if (ran == 0) {
-                app->frames++;
-                app->frontend_us += dt;
-            } else {
-                uint64_t fe = app->frames > 0 ? app->frontend_us / app->frames : 0;
-                uint64_t rest = dt > fe ? dt - fe : 0;
-                for (size_t i = 0; i < app->n_loaded; i++) {
-                    uint64_t r = app->ww.slots[app->model_index[i]].inferences - before[i];
-                    app->prof[i].inferences += r;
-                    app->prof[i].infer_us += rest * r / ran;
-                }
-            }
         }
         for (size_t e = 0; e < n_events; e++) {
             send_wake(app, &events[e]);
@@ -253,6 +245,7 @@ static void load_models(es_app_t *app)
         (void)es_svc_log(&app->svc, ES_LOG_ERROR, "app: engine init failed: %s", es_status_str(st));
         return;
     }
+    es_ww_set_clock(&app->ww, clock_us, app);
     for (size_t i = 0; i < app->n_models && app->n_loaded < ES_APP_MAX_MODELS; i++) {
         const es_app_model_t *m = &app->models[i];
         es_ww_config_t cfg;

@@ -39,11 +39,6 @@ const es_app_model_t *es_app_model_table(size_t *n);
 /** Minimum distance between two detections of one model (as `earshot detect`'s default). */
 #define ES_APP_REFRACTORY 32000u
 
-/** Per-model profile counters. */
-typedef struct es_app_model_prof {
-    uint64_t inferences;
-    uint64_t infer_us;
-} es_app_model_prof_t;
 
 /** Application state. */
 typedef struct es_app {
@@ -62,10 +57,7 @@ typedef struct es_app {
     size_t ring_high_water;
     uint64_t samples_in;      /* samples received since boot */
     uint64_t samples_processed;
-    /* profile */
-    uint64_t frames;
-    uint64_t frontend_us;
-    es_app_model_prof_t prof[ES_APP_MAX_MODELS];
+    /* profile: stage times are the wake-word engine's own counters */
     char json[3072];
 } es_app_t;
 

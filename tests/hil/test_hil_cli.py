@@ -42,8 +42,8 @@ def test_cli_profile_json_after_audio(dut: Dut) -> None:
     r = earshot(dut, "profile", "--json", "--play", str(SAMPLES / "okay_nabu.wav"))
     assert r.returncode == 0, r.stderr
     prof = json.loads(r.stdout)
-    assert prof["samples_processed"] > 50000 and prof["frames"] > 0
-    assert len(prof["models"]) == 4 and all(m["inferences"] > 50 for m in prof["models"])
+    assert prof["samples_processed"] > 50000 and prof["frames"] > 300
+    assert len(prof["models"]) == 4 and all(m["inferences"] > 100 for m in prof["models"])
     assert all(m["us_per_inference"] > 0 for m in prof["models"])
     assert prof["ram_high_water"] > 0
     r = earshot(dut, "profile")

@@ -66,8 +66,12 @@ typedef struct es_ww_slot {
     int probs_head;
     int has_event;
     uint64_t last_event;
-    uint64_t inferences;
+    uint64_t inferences;                /**< counter: model invocations */
+    uint64_t invoke_us;                 /**< counter: time in invoke (needs a clock, see es_ww_set_clock()) */
 } es_ww_slot_t;
+
+/** A monotonic microsecond clock supplied by the board (see es_ww_set_clock()). */
+typedef uint64_t (*es_ww_clock_fn)(void *ctx);
 
 /** The engine (treat as opaque). */
 typedef struct es_ww_engine {
@@ -77,6 +81,10 @@ typedef struct es_ww_engine {
     uint32_t n_slots;
     uint64_t samples; /* samples consumed by the frontend */
     const es_hal_ops_t *hal;
+    es_ww_clock_fn clock;
+    void *clock_ctx;
+    uint64_t frames;      /**< counter: feature frames produced */
+    uint64_t frontend_us; /**< counter: time in the frontend (needs a clock) */
 } es_ww_engine_t;
 
 /**
@@ -106,6 +114,13 @@ es_status_t es_ww_add_model(es_ww_engine_t *engine, const void *model_data, size
  */
 es_status_t es_ww_process(es_ww_engine_t *engine, const int16_t *pcm, size_t n, size_t *consumed,
                           es_ww_event_t *events, size_t max_events, size_t *n_events);
+
+/**
+ * Give the engine a clock so that it measures the time of each stage into the
+ * counters `frontend_us` (engine) and `invoke_us` (per model slot). NULL
+ * disables the measurement. The counters may be zeroed by the caller.
+ */
+void es_ww_set_clock(es_ww_engine_t *engine, es_ww_clock_fn clock, void *ctx);
 
 /** Forget all audio: frontend, collected features, probabilities and model state. */
 es_status_t es_ww_reset(es_ww_engine_t *engine);

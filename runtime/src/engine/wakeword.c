@@ -155,7 +155,11 @@ static es_status_t slot_frame(es_ww_engine_t *e, es_ww_slot_t *s, int *fired, do
         return ES_OK;
     }
     s->frames = 0;
+    uint64_t t0 = e->clock ? e->clock(e->clock_ctx) : 0;
     es_status_t st = es_interp_invoke(&s->interp);
+    if (e->clock) {
+        s->invoke_us += e->clock(e->clock_ctx) - t0;
+    }
     if (st != ES_OK) {
         return st;
     }
@@ -198,7 +202,12 @@ es_status_t es_ww_process(es_ww_engine_t *e, const int16_t *pcm, size_t n, size_
         }
         size_t used = 0;
         int produced = 0;
+        uint64_t t0 = e->clock ? e->clock(e->clock_ctx) : 0;
         es_status_t st = es_frontend_process(&e->frontend, pcm + pos, n - pos, &used, e->features, &produced);
+        if (e->clock) {
+            e->frontend_us += e->clock(e->clock_ctx) - t0;
+        }
+        e->frames += produced ? 1u : 0u;
         if (st != ES_OK) {
             *consumed = pos;
             return st;
@@ -237,6 +246,8 @@ es_status_t es_ww_reset(es_ww_engine_t *e)
     }
     es_frontend_reset(&e->frontend);
     e->samples = 0;
+    e->frames = 0;
+    e->frontend_us = 0;
     for (uint32_t m = 0; m < e->n_slots; m++) {
         es_ww_slot_t *s = &e->slots[m];
         s->frames = 0;
@@ -245,6 +256,7 @@ es_status_t es_ww_reset(es_ww_engine_t *e)
         s->has_event = 0;
         s->last_event = 0;
         s->inferences = 0;
+        s->invoke_us = 0;
         memset(s->input->data, 0, s->input->bytes);
         es_status_t st = es_interp_reset(&s->interp);
         if (st != ES_OK) {
@@ -252,6 +264,14 @@ es_status_t es_ww_reset(es_ww_engine_t *e)
         }
     }
     return ES_OK;
+}
+
+void es_ww_set_clock(es_ww_engine_t *e, es_ww_clock_fn clock, void *ctx)
+{
+    if (e) {
+        e->clock = clock;
+        e->clock_ctx = ctx;
+    }
 }
 
 size_t es_ww_arena_used(const es_ww_engine_t *e, uint32_t index)
