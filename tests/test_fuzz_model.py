@@ -10,13 +10,13 @@ See docs/FUZZING.md.
 
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from conftest import CONFORMANCE, wake_model_dir
+from sanitizers import SAN_ENV, SAN_FLAGS, runtime_sources, sanitizer_cc
 
 pytestmark = pytest.mark.fuzz
 
@@ -39,51 +39,15 @@ PRNG_SEED = os.environ.get("EARSHOT_FUZZ_SEED", "1")
 # Keeps the 100,000 iterations at about 2 minutes of one core.
 INVOKES = "1"
 
-SAN_FLAGS = [
-    "-std=c11",
-    "-O1",
-    "-g",
-    "-fsanitize=address,undefined",
-    "-fno-sanitize-recover=all",
-    "-fno-omit-frame-pointer",
-]
-SAN_ENV = {
-    "ASAN_OPTIONS": "detect_leaks=0:abort_on_error=1",
-    "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
-}
-
 SUMMARY_RE = re.compile(
     r"fuzz_model: (\d+) iterations, (\d+) loaded OK, (\d+) prepared OK, (\d+) invoked OK, (\d+) crashes"
 )
 
 
-def _runtime_sources():
-    return sorted(str(p) for p in (REPO / "runtime" / "src").rglob("*.c"))
-
-
-def _sanitizers_work(cc, workdir):
-    """True if @cc can build and run a trivial program with ASan + UBSan."""
-    src = workdir / "san_probe.c"
-    exe = workdir / "san_probe"
-    src.write_text("int main(void) { volatile int x = 1; return x - 1; }\n")
-    try:
-        build = subprocess.run([cc, *SAN_FLAGS, str(src), "-o", str(exe)], capture_output=True, timeout=120)
-        if build.returncode != 0:
-            return False
-        run = subprocess.run([str(exe)], capture_output=True, timeout=60, env={**os.environ, **SAN_ENV})
-        return run.returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
 @pytest.fixture(scope="module")
 def fuzz_binary(tmp_path_factory):
-    cc = shutil.which("gcc")
-    if cc is None:
-        pytest.skip("gcc not found")
     workdir = tmp_path_factory.mktemp("fuzz_model")
-    if not _sanitizers_work(cc, workdir):
-        pytest.skip("gcc cannot build/run with -fsanitize=address,undefined (sanitizer runtimes missing)")
+    cc = sanitizer_cc(workdir)
     exe = workdir / "fuzz_model"
     cmd = [
         cc,
@@ -94,7 +58,7 @@ def fuzz_binary(tmp_path_factory):
         "-I",
         str(REPO / "runtime" / "include"),
         str(HARNESS),
-        *_runtime_sources(),
+        *runtime_sources(),
         "-lm",
         "-o",
         str(exe),

@@ -11,11 +11,12 @@ get exactly one response.
 
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from sanitizers import SAN_ENV, SAN_FLAGS, runtime_sources, sanitizer_cc
 
 pytestmark = pytest.mark.fuzz
 
@@ -24,18 +25,6 @@ HARNESS = REPO / "fuzz" / "fuzz_proto.c"
 ITERATIONS = max(100000, int(os.environ.get("EARSHOT_FUZZ_ITERATIONS", "100000")))
 PRNG_SEED = os.environ.get("EARSHOT_FUZZ_SEED", "1")
 
-SAN_FLAGS = [
-    "-std=c11",
-    "-O1",
-    "-g",
-    "-fsanitize=address,undefined",
-    "-fno-sanitize-recover=all",
-    "-fno-omit-frame-pointer",
-]
-SAN_ENV = {
-    "ASAN_OPTIONS": "detect_leaks=0:abort_on_error=1",
-    "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
-}
 SUMMARY_RE = re.compile(
     r"fuzz_proto: (\d+) iterations, (\d+) frames, (\d+) requests, (\d+) answered, (\d+) events, (\d+) rx_errors, "
     r"(\d+) clean runs, (\d+) commits, (\d+) crashes"
@@ -49,19 +38,13 @@ def _sources() -> list[str]:
         REPO / "firmware" / "boot" / "boot.c",
         REPO / "firmware" / "app" / "app.c",
     ]
-    return [str(p) for p in fw] + sorted(str(p) for p in (REPO / "runtime" / "src").rglob("*.c"))
+    return [str(p) for p in fw] + runtime_sources()
 
 
 @pytest.fixture(scope="module")
 def fuzz_binary(tmp_path_factory):
-    cc = shutil.which("gcc")
-    if cc is None:
-        pytest.skip("gcc not found")
     workdir = tmp_path_factory.mktemp("fuzz_proto")
-    probe = workdir / "probe.c"
-    probe.write_text("int main(void) { return 0; }\n")
-    if subprocess.run([cc, *SAN_FLAGS, str(probe), "-o", str(workdir / "probe")], capture_output=True).returncode:
-        pytest.skip("gcc cannot build with -fsanitize=address,undefined")
+    cc = sanitizer_cc(workdir)
     exe = workdir / "fuzz_proto"
     includes = [
         f"-I{REPO / d}"

@@ -285,18 +285,28 @@ es_status_t es__fc_invoke(es_interp_t *it, es_subgraph_t *sg, es_node_t *n)
     return it->hal->fc_s8(p);
 }
 
-/* ---- LOGISTIC ---- */
+/* ---- LOGISTIC, SOFTMAX ---- */
+
+/* int8 in, int8 probability out (scale 1/256, zero point -128), same size. */
+static es_status_t check_probability_op(es_interp_t *it, es_node_t *n, const es_tensor_t *in, const es_tensor_t *out)
+{
+    es_status_t st;
+    if ((st = check_s8(it, n, in, "LOGISTIC/SOFTMAX support quantized int8 only")) != ES_OK ||
+        (st = check_s8(it, n, out, "LOGISTIC/SOFTMAX support quantized int8 only")) != ES_OK) {
+        return st;
+    }
+    if (out->scale != 1.0f / 256.0f || out->zero_point != -128 || es__numel(in) != es__numel(out)) {
+        return es__fail(it, n, ES_ERR_UNSUPPORTED, "LOGISTIC/SOFTMAX output must have scale 1/256 and zero point -128");
+    }
+    return ES_OK;
+}
 
 es_status_t es__logistic_prepare(es_interp_t *it, es_subgraph_t *sg, es_node_t *n)
 {
     es_tensor_t *in = es__in(sg, n, 0), *out = es__out(sg, n, 0);
-    es_status_t st;
-    if ((st = check_s8(it, n, in, "LOGISTIC supports quantized int8 only")) != ES_OK ||
-        (st = check_s8(it, n, out, "LOGISTIC supports quantized int8 only")) != ES_OK) {
+    es_status_t st = check_probability_op(it, n, in, out);
+    if (st != ES_OK) {
         return st;
-    }
-    if (out->scale != 1.0f / 256.0f || out->zero_point != -128 || es__numel(in) != es__numel(out)) {
-        return es__fail(it, n, ES_ERR_UNSUPPORTED, "LOGISTIC output must have scale 1/256 and zero point -128");
     }
     es_lut_params_t *p = (es_lut_params_t *)es__persist(it, sizeof *p);
     int8_t *table = (int8_t *)es__persist(it, 256);
@@ -347,13 +357,12 @@ es_status_t es__logistic_invoke(es_interp_t *it, es_subgraph_t *sg, es_node_t *n
 es_status_t es__softmax_prepare(es_interp_t *it, es_subgraph_t *sg, es_node_t *n)
 {
     es_tensor_t *in = es__in(sg, n, 0), *out = es__out(sg, n, 0);
-    es_status_t st;
-    if ((st = check_s8(it, n, in, "SOFTMAX supports quantized int8 only")) != ES_OK ||
-        (st = check_s8(it, n, out, "SOFTMAX supports quantized int8 only")) != ES_OK) {
+    es_status_t st = check_probability_op(it, n, in, out);
+    if (st != ES_OK) {
         return st;
     }
-    if (out->scale != 1.0f / 256.0f || out->zero_point != -128 || es__numel(in) != es__numel(out) || in->ndim < 1) {
-        return es__fail(it, n, ES_ERR_UNSUPPORTED, "SOFTMAX output must have scale 1/256 and zero point -128");
+    if (in->ndim < 1) {
+        return es__fail(it, n, ES_ERR_SHAPE, "SOFTMAX of a scalar");
     }
     es__fb_t fb;
     es__fb_table_t t;

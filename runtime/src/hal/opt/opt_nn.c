@@ -35,6 +35,12 @@ static size_t opt_conv_scratch(const es_conv_params_t *p)
     return (size_t)p->k_h * (size_t)p->k_w * (size_t)p->in_c * sizeof(int16_t);
 }
 
+/*
+ * For each output position, gather the input patch once (offset by the input
+ * zero point and widened to int16; taps in the padding become 0, which is what
+ * skipping them contributes), then every output channel is one contiguous dot
+ * product against its filter.
+ */
 static es_status_t opt_conv_s8(const es_conv_params_t *p)
 {
     int16_t *xs = (int16_t *)p->scratch;
@@ -42,47 +48,32 @@ static es_status_t opt_conv_s8(const es_conv_params_t *p)
         return ES_ERR_STATE;
     }
     const int in_c = p->in_c, out_c = p->out_c;
-    const size_t row = (size_t)p->in_w * (size_t)in_c; /* bytes of one input row */
-    /* When the filter spans whole input rows, a tap row run is contiguous across ky too. */
-    const int rows_merge = p->dil_h == 1 && p->dil_w == 1 && p->k_w == p->in_w && p->pad_w == 0;
+    const int patch = p->k_h * p->k_w * in_c;
+    const size_t row = (size_t)p->in_w * (size_t)in_c;
     for (int b = 0; b < p->batches; b++) {
         const int8_t *img = p->input + (size_t)b * (size_t)p->in_h * row;
         for (int oy = 0; oy < p->out_h; oy++) {
             const int y0 = oy * p->stride_h - p->pad_h;
             for (int ox = 0; ox < p->out_w; ox++) {
                 const int x0 = ox * p->stride_w - p->pad_w;
-                int8_t *dst = p->output + (((size_t)b * (size_t)p->out_h + (size_t)oy) * (size_t)p->out_w + (size_t)ox) * (size_t)out_c;
-                const int full = rows_merge && y0 >= 0 && y0 + p->k_h <= p->in_h;
-                const int patch = p->k_h * p->k_w * in_c;
-                if (full) {
-                    /* offset and widen the patch once; every output channel reuses it */
-                    const int8_t *x = img + (size_t)y0 * row;
-                    for (int i = 0; i < patch; i++) {
-                        xs[i] = (int16_t)((int32_t)x[i] + p->input_offset);
-                    }
-                }
-                for (int oc = 0; oc < out_c; oc++) {
-                    const int8_t *w = p->filter + (size_t)oc * (size_t)patch;
-                    int32_t acc;
-                    if (full) {
-                        acc = dot_s8_s16(w, xs, patch);
-                    } else {
-                        acc = 0;
-                        for (int ky = 0; ky < p->k_h; ky++) {
-                            const int iy = y0 + ky * p->dil_h;
-                            if (iy < 0 || iy >= p->in_h) {
-                                continue;
-                            }
-                            for (int kx = 0; kx < p->k_w; kx++) {
-                                const int ix = x0 + kx * p->dil_w;
-                                if (ix < 0 || ix >= p->in_w) {
-                                    continue;
-                                }
-                                acc += dot_off(w + ((size_t)ky * (size_t)p->k_w + (size_t)kx) * (size_t)in_c,
-                                               img + (size_t)iy * row + (size_t)ix * (size_t)in_c, in_c, p->input_offset);
-                            }
+                int16_t *dstp = xs;
+                for (int ky = 0; ky < p->k_h; ky++) {
+                    const int iy = y0 + ky * p->dil_h;
+                    for (int kx = 0; kx < p->k_w; kx++, dstp += in_c) {
+                        const int ix = x0 + kx * p->dil_w;
+                        if (iy < 0 || iy >= p->in_h || ix < 0 || ix >= p->in_w) {
+                            memset(dstp, 0, (size_t)in_c * sizeof *dstp);
+                            continue;
+                        }
+                        const int8_t *x = img + (size_t)iy * row + (size_t)ix * (size_t)in_c;
+                        for (int c = 0; c < in_c; c++) {
+                            dstp[c] = (int16_t)((int32_t)x[c] + p->input_offset);
                         }
                     }
+                }
+                int8_t *dst = p->output + (((size_t)b * (size_t)p->out_h + (size_t)oy) * (size_t)p->out_w + (size_t)ox) * (size_t)out_c;
+                for (int oc = 0; oc < out_c; oc++) {
+                    int32_t acc = dot_s8_s16(p->filter + (size_t)oc * (size_t)patch, xs, patch);
                     if (p->bias) {
                         acc = es__add_wrap(acc, p->bias[oc]);
                     }
