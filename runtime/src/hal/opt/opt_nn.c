@@ -6,6 +6,14 @@
  */
 #include <string.h>
 
+/* On x86-64 Linux hosts, also compile the hot kernels for AVX2 and let the
+ * loader pick the variant the CPU supports (same C, same results). */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__) && !defined(ES_NO_CLONES)
+#define ES_HOT __attribute__((target_clones("avx2", "default")))
+#else
+#define ES_HOT
+#endif
+
 #include "../ref/ref.h"
 #include "../ref/ref_fixedpoint.h"
 #include "earshot/hal.h"
@@ -41,7 +49,7 @@ static size_t opt_conv_scratch(const es_conv_params_t *p)
  * skipping them contributes), then every output channel is one contiguous dot
  * product against its filter.
  */
-static es_status_t opt_conv_s8(const es_conv_params_t *p)
+ES_HOT static es_status_t opt_conv_s8(const es_conv_params_t *p)
 {
     int16_t *xs = (int16_t *)p->scratch;
     if (!xs) {
@@ -92,7 +100,7 @@ static size_t opt_dwconv_scratch(const es_conv_params_t *p)
     return (size_t)p->out_c * sizeof(int32_t);
 }
 
-static es_status_t opt_dwconv_s8(const es_conv_params_t *p)
+ES_HOT static es_status_t opt_dwconv_s8(const es_conv_params_t *p)
 {
     const int in_c = p->in_c, out_c = p->out_c, dm = p->depth_multiplier;
     int32_t *acc = (int32_t *)p->scratch;
@@ -147,7 +155,7 @@ static es_status_t opt_dwconv_s8(const es_conv_params_t *p)
     return ES_OK;
 }
 
-static es_status_t opt_fc_s8(const es_fc_params_t *p)
+ES_HOT static es_status_t opt_fc_s8(const es_fc_params_t *p)
 {
     for (int b = 0; b < p->batches; b++) {
         const int8_t *x = p->input + (size_t)b * (size_t)p->in_depth;
