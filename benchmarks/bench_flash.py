@@ -19,15 +19,16 @@ from earshot.boards import build, start_board
 from earshot.device import Device
 
 
-def measure(image: bytes, baud: int, window: int) -> dict[str, float]:
+def measure(image: bytes, baud: int, window: int, compress: bool) -> dict[str, float]:
     with start_board("host_sim", baud=baud) as board, Device(board.port, baud=baud, timeout=10) as dev:
         t0 = time.monotonic()
-        result = dev.flash(image, force=True, reset=False, window=window)
+        result = dev.flash(image, force=True, reset=False, window=window, compress=compress)
         total = time.monotonic() - t0
     line = baud / 10
     rate = result["bytes"] / result["seconds"]
+    wire = result["payload_bytes_sent"] / result["seconds"]
     return {"baud": baud, "window": window, "bytes": result["bytes"], "write_s": result["seconds"],
-            "total_s": total, "rate": rate, "fraction": rate / line}
+            "total_s": total, "rate": rate, "fraction": rate / line, "wire_fraction": wire / line}
 
 
 def main() -> int:
@@ -37,15 +38,17 @@ def main() -> int:
     image = build("host_sim", small=args.quick).read_bytes()
     print("# Flash throughput on host_sim's paced UART\n")
     print(f"python {platform.python_version()}, image {len(image)} bytes\n")
-    print("| baud | window | image bytes | write s | total s (erase..commit) | payload B/s | line B/s | of line rate |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for baud in (115200, 921600):
-        for window in ((4,) if args.quick else (1, 4)):
-            if args.quick and baud == 115200:
-                continue
-            r = measure(image, baud, window)
-            print(f"| {baud} | {window} | {r['bytes']} | {r['write_s']:.2f} | {r['total_s']:.2f} | {r['rate']:.0f} "
-                  f"| {baud // 10} | {100 * r['fraction']:.1f} % |", flush=True)
+    print("| baud | window | compression | image bytes | write s | total s (erase..commit) | image B/s "
+          "| line B/s | image bytes / line rate | payload on the wire / line rate |")
+    print("|---:|---:|:---|---:|---:|---:|---:|---:|---:|---:|")
+    cases = [(921600, 4, False), (921600, 4, True)] if args.quick else [
+        (115200, 1, False), (115200, 4, False), (115200, 4, True),
+        (921600, 1, False), (921600, 4, False), (921600, 4, True)]
+    for baud, window, compress in cases:
+        r = measure(image, baud, window, compress)
+        print(f"| {baud} | {window} | {'LZ' if compress else 'raw'} | {r['bytes']} | {r['write_s']:.2f} "
+              f"| {r['total_s']:.2f} | {r['rate']:.0f} | {baud // 10} | {100 * r['fraction']:.1f} % "
+              f"| {100 * r['wire_fraction']:.1f} % |", flush=True)
     print(f"\nCommand: `python {' '.join(sys.argv)}`")
     return 0
 

@@ -165,6 +165,7 @@ const es_app_model_t *es_app_model_table(size_t *n)
 /* ---- input generation ---- */
 static const uint8_t CODES[] = {ES_CMD_HELLO, ES_CMD_INFO, ES_CMD_RESET, ES_CMD_FLASH_ERASE, ES_CMD_FLASH_WRITE,
                                 ES_CMD_FLASH_VERIFY, ES_CMD_FLASH_COMMIT, ES_CMD_FLASH_STATUS, ES_CMD_CONFIRM,
+                                ES_CMD_FLASH_WRITE_LZ,
                                 ES_CMD_AUDIO_IN, ES_CMD_AUDIO_OUT, ES_CMD_PROFILE, ES_CMD_LOG_LEVEL};
 
 typedef struct fz_gen {

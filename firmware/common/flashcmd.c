@@ -385,6 +385,88 @@ static es_status_t cmd_status(es_flashcmd_t *fc, const uint8_t *req, size_t len,
     return ES_OK;
 }
 
+/* Read an LZ length extension: bytes are added while they are 255. */
+static int lz_ext(const uint8_t *src, size_t n, size_t *pos, size_t *len)
+{
+    uint8_t b;
+    do {
+        if (*pos >= n) {
+            return -1;
+        }
+        b = src[(*pos)++];
+        *len += b;
+        if (*len > 0x7fffffffu) {
+            return -1;
+        }
+    } while (b == 255);
+    return 0;
+}
+
+es_status_t es_lz_decode(const uint8_t *src, size_t n, uint8_t *dst, size_t cap, size_t *out_len)
+{
+    size_t pos = 0, out = 0;
+    if (!src || !dst || !out_len) {
+        return ES_ERR_ARG;
+    }
+    while (pos < n) {
+        const uint8_t token = src[pos++];
+        size_t lit = (size_t)(token >> 4);
+        if (lit == 15 && lz_ext(src, n, &pos, &lit) != 0) {
+            return ES_ERR_PROTOCOL;
+        }
+        if (lit > n - pos || lit > cap - out) {
+            return ES_ERR_PROTOCOL;
+        }
+        memcpy(dst + out, src + pos, lit);
+        pos += lit;
+        out += lit;
+        if (pos == n) {
+            break; /* the last sequence carries literals only */
+        }
+        if (n - pos < 2) {
+            return ES_ERR_PROTOCOL;
+        }
+        const size_t offset = (size_t)src[pos] | ((size_t)src[pos + 1] << 8);
+        pos += 2;
+        size_t mlen = (size_t)(token & 15u);
+        if (mlen == 15 && lz_ext(src, n, &pos, &mlen) != 0) {
+            return ES_ERR_PROTOCOL;
+        }
+        mlen += 4;
+        if (offset == 0 || offset > out || mlen > cap - out) {
+            return ES_ERR_PROTOCOL;
+        }
+        for (size_t i = 0; i < mlen; i++) { /* may overlap: byte by byte */
+            dst[out + i] = dst[out + i - offset];
+        }
+        out += mlen;
+    }
+    *out_len = out;
+    return ES_OK;
+}
+
+/* FLASH_WRITE_LZ: u8 slot, u32 offset, u16 raw length, LZ block. */
+static es_status_t cmd_write_lz(es_flashcmd_t *fc, const uint8_t *req, size_t len, uint8_t *out, size_t *out_len)
+{
+    if (len < 7) {
+        return ES_ERR_PROTOCOL;
+    }
+    const size_t raw = (size_t)req[5] | ((size_t)req[6] << 8);
+    if (raw == 0 || raw > ES_FLASHCMD_LZ_MAX) {
+        return ES_ERR_ARG;
+    }
+    size_t got = 0;
+    es_status_t st = es_lz_decode(req + 7, len - 7, fc->lz_buf + 5, ES_FLASHCMD_LZ_MAX, &got);
+    if (st != ES_OK) {
+        return st;
+    }
+    if (got != raw) {
+        return ES_ERR_PROTOCOL;
+    }
+    memcpy(fc->lz_buf, req, 5); /* slot and offset, then the data: a FLASH_WRITE request */
+    return cmd_write(fc, fc->lz_buf, 5 + raw, out, out_len);
+}
+
 es_status_t es_flashcmd_handle(es_flashcmd_t *fc, uint8_t code, const uint8_t *req, size_t len, uint8_t *out,
                                size_t cap, size_t *out_len)
 {
@@ -395,6 +477,7 @@ es_status_t es_flashcmd_handle(es_flashcmd_t *fc, uint8_t code, const uint8_t *r
     switch (code) {
     case ES_CMD_FLASH_ERASE: return cmd_erase(fc, req, len);
     case ES_CMD_FLASH_WRITE: return cmd_write(fc, req, len, out, out_len);
+    case ES_CMD_FLASH_WRITE_LZ: return cmd_write_lz(fc, req, len, out, out_len);
     case ES_CMD_FLASH_VERIFY: return cmd_verify(fc, req, len, out, out_len);
     case ES_CMD_FLASH_COMMIT: return cmd_commit(fc, req, len);
     case ES_CMD_FLASH_STATUS: return cmd_status(fc, req, len, out, out_len);

@@ -34,17 +34,29 @@ typedef struct es_flashcmd_slot {
 } es_flashcmd_slot_t;
 
 /** Flash command state. */
+/** Largest decompressed chunk of FLASH_WRITE_LZ. */
+#define ES_FLASHCMD_LZ_MAX 4096
+
 typedef struct es_flashcmd {
     const es_board_t *board;
     uint32_t running_slot;  /* ES_NO_SLOT in the bootloader */
     es_flashcmd_slot_t slots[ES_MAX_SLOTS];
+    uint8_t lz_buf[5 + ES_FLASHCMD_LZ_MAX]; /* slot, offset, decompressed data */
 } es_flashcmd_t;
+
+/**
+ * Decompress one LZ block (docs/PROTOCOL.md, FLASH_WRITE_LZ) from @p src into
+ * @p dst. Every length and offset is checked against both buffers.
+ * @return ES_OK with *out_len set; ES_ERR_PROTOCOL for a malformed stream or
+ *         one that would exceed @p cap.
+ */
+es_status_t es_lz_decode(const uint8_t *src, size_t n, uint8_t *dst, size_t cap, size_t *out_len);
 
 /** Initialise for @p board; @p running_slot is protected from writes (ES_NO_SLOT: none). */
 void es_flashcmd_init(es_flashcmd_t *fc, const es_board_t *board, uint32_t running_slot);
 
 /**
- * Execute flash command @p code on request payload @p req (@p len bytes);
+ * Execute flash command @p code (FLASH_ERASE, _WRITE, _WRITE_LZ, _VERIFY, _COMMIT, _STATUS) on request payload @p req (@p len bytes);
  * the result (after the status byte) goes to @p out.
  * @return the command status: ES_OK; ES_ERR_UNSUPPORTED (not a flash command);
  *         ES_ERR_PROTOCOL (payload too short); ES_ERR_ARG (slot, offset, size);

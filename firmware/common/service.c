@@ -90,7 +90,7 @@ size_t es_svc_info_common(es_svc_t *svc, char *out, size_t cap)
                         (unsigned long)es_flashcmd_written(&svc->flash, i), hh, ph,
                         i == svc->flash.running_slot ? "true" : "false");
     }
-    es_json_appendf(out, cap, &pos, "],\"inactive_slot\":%lu",
+    es_json_appendf(out, cap, &pos, "],\"flash_lz\":%u,\"inactive_slot\":%lu", (unsigned)ES_FLASHCMD_LZ_MAX,
                     (unsigned long)es_flashcmd_inactive_slot(&svc->flash));
     return pos;
 }
@@ -178,6 +178,7 @@ static es_status_t handle_common(es_svc_t *svc, const es_frame_t *req, uint8_t *
         return ES_OK;
     case ES_CMD_FLASH_ERASE:
     case ES_CMD_FLASH_WRITE:
+    case ES_CMD_FLASH_WRITE_LZ:
     case ES_CMD_FLASH_VERIFY:
     case ES_CMD_FLASH_COMMIT:
     case ES_CMD_FLASH_STATUS:

@@ -45,6 +45,7 @@ extern "C" {
 #define ES_CMD_FLASH_COMMIT 0x13
 #define ES_CMD_FLASH_STATUS 0x14
 #define ES_CMD_CONFIRM 0x15
+#define ES_CMD_FLASH_WRITE_LZ 0x16
 #define ES_CMD_AUDIO_IN 0x20
 #define ES_CMD_AUDIO_OUT 0x21
 #define ES_CMD_PROFILE 0x22

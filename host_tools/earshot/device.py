@@ -21,6 +21,7 @@ from typing import Any
 
 import serial
 
+from . import lz
 from .errors import (
     DeviceIOError,
     DeviceTimeoutError,
@@ -346,6 +347,7 @@ class Device:
         force: bool = False,
         window: int = 4,
         reset: bool = True,
+        compress: bool = True,
     ) -> dict[str, Any]:
         """Write ``image`` to the inactive slot, verify, commit and (optionally) reset into it.
 
@@ -376,26 +378,38 @@ class Device:
         else:
             self.request(Cmd.FLASH_ERASE, struct.pack("<BI", slot, len(image)), timeout=self.timeout + 30)
         t0 = time.monotonic()
+        lz_max = int(info.get("flash_lz", 0)) if compress else 0
         chunk = max(4, (self.max_payload - 5) // 4 * 4)
-        inflight: list[tuple[int, queue.Queue[Frame], bytes]] = []
+        if lz_max:
+            chunk = min(chunk, lz_max // 4 * 4)
+        inflight: list[tuple[int, queue.Queue[Frame], int, bytes, int]] = []
         done = start
-        for off in range(start, len(image), chunk):
-            data = image[off : off + chunk]
-            payload = struct.pack("<BI", slot, off) + data
-            rid, q = self._send(Cmd.FLASH_WRITE, payload)
-            inflight.append((rid, q, payload))
-            if len(inflight) >= window:
-                rid0, q0, p0 = inflight.pop(0)
-                self._wait(rid0, q0, Cmd.FLASH_WRITE, p0, self._timeout_for(len(p0) * window), 2)
-                done += len(p0) - 5
-                if progress:
-                    progress(done, len(image))
-        for rid0, q0, p0 in inflight:
-            self._wait(rid0, q0, Cmd.FLASH_WRITE, p0, self._timeout_for(len(p0) * window), 2)
-            done += len(p0) - 5
+        sent = 0
+
+        def finish(entry: tuple[int, queue.Queue[Frame], int, bytes, int]) -> None:
+            nonlocal done
+            rid0, q0, code0, p0, raw0 = entry
+            self._wait(rid0, q0, code0, p0, self._timeout_for(len(p0) * window), 2)
+            done += raw0
             if progress:
                 progress(done, len(image))
+
+        for off in range(start, len(image), chunk):
+            data = image[off : off + chunk]
+            code, payload = Cmd.FLASH_WRITE, struct.pack("<BI", slot, off) + data
+            if lz_max:
+                packed = lz.compress(data)
+                if len(packed) + 2 < len(data) and 7 + len(packed) <= self.max_payload:
+                    code, payload = Cmd.FLASH_WRITE_LZ, struct.pack("<BIH", slot, off, len(data)) + packed
+            rid, q = self._send(code, payload)
+            sent += len(payload)
+            inflight.append((rid, q, code, payload, len(data)))
+            if len(inflight) >= window:
+                finish(inflight.pop(0))
+        for entry in inflight:
+            finish(entry)
         result["seconds"] = time.monotonic() - t0
+        result["payload_bytes_sent"] = sent
         digest = hashlib.sha256(image).digest()
         ok = self.request(Cmd.FLASH_VERIFY, struct.pack("<BI", slot, len(image)) + digest, timeout=self.timeout + 30)
         if not ok or ok[0] != 1:

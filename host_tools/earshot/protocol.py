@@ -32,6 +32,7 @@ class Cmd(IntEnum):
     FLASH_COMMIT = 0x13
     FLASH_STATUS = 0x14
     CONFIRM = 0x15
+    FLASH_WRITE_LZ = 0x16
     AUDIO_IN = 0x20
     AUDIO_OUT = 0x21
     PROFILE = 0x22

@@ -79,3 +79,27 @@ def test_host_disappears_mid_frame(dut: Dut) -> None:
         s.flush()
     dut.reconnect()
     still_alive(dut)
+
+
+def test_malformed_compressed_writes_are_refused(dut: Dut) -> None:
+    from earshot import lz
+    from earshot.errors import ArgumentError
+    from earshot.errors import ProtocolError as BoardProtocolError
+
+    slot = int(dut.info()["inactive_slot"])
+    good = lz.compress(b"\xab" * 64)
+    bad_blocks = [
+        good[:-3],  # truncated
+        bytes([0x0F, 0x10, 0x00]),  # match before any output (offset beyond the start)
+        bytes([0xF0]) + b"\xff" * 40,  # literal length running past the block
+        bytes([0x1F, 0x41, 0x01, 0x00]) + b"\xff" * 20,  # match length runs past the block
+    ]
+    for block in bad_blocks:
+        payload = struct.pack("<BIH", slot, 0, 64) + block
+        with pytest.raises(BoardProtocolError):
+            dut.device.request(Cmd.FLASH_WRITE_LZ, payload, retries=0)
+    with pytest.raises(BoardProtocolError):  # decodes to fewer bytes than announced
+        dut.device.request(Cmd.FLASH_WRITE_LZ, struct.pack("<BIH", slot, 0, 65) + good, retries=0)
+    with pytest.raises(ArgumentError):  # more than 4096 bytes
+        dut.device.request(Cmd.FLASH_WRITE_LZ, struct.pack("<BIH", slot, 0, 5000) + good, retries=0)
+    still_alive(dut)
