@@ -27,6 +27,7 @@ from .errors import (
     DeviceTimeoutError,
     EarshotError,
     IntegrityError,
+    OutOfMemoryError,
     ProtocolError,
     error_for_status,
 )
@@ -314,27 +315,32 @@ class Device:
     # ---- audio ----
 
     def play(self, pcm: bytes, realtime: bool = False, chunk_ms: int = 100) -> int:
-        """Stream s16le 16 kHz mono audio into the board's microphone; returns samples sent."""
+        """Stream s16le 16 kHz mono audio into the board's microphone; returns samples sent.
+
+        Chunks go one at a time, in order; when the board's audio ring is full
+        (ERR_NO_MEMORY, nothing queued) the same chunk is sent again shortly after.
+        """
         if len(pcm) % 2:
             raise EarshotError("audio must be whole 16-bit samples")
         step = min(16000 * chunk_ms // 1000 * 2, (self.max_payload // 2) * 2)
         start = time.monotonic()
         sent = 0
-        window: list[tuple[int, queue.Queue[Frame], bytes]] = []
         for off in range(0, len(pcm), step):
             chunk = pcm[off : off + step]
-            rid, q = self._send(Cmd.AUDIO_IN, chunk)
-            window.append((rid, q, chunk))
-            if len(window) >= 4:
-                rid0, q0, c0 = window.pop(0)
-                self._wait(rid0, q0, Cmd.AUDIO_IN, c0, self._timeout_for(len(c0)), 2)
+            deadline = time.monotonic() + self.timeout
+            while True:
+                try:
+                    self.request(Cmd.AUDIO_IN, chunk)
+                    break
+                except OutOfMemoryError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.01)
             sent += len(chunk) // 2
             if realtime:
                 ahead = start + sent / 16000 - time.monotonic()
                 if ahead > 0:
                     time.sleep(ahead)
-        for rid0, q0, c0 in window:
-            self._wait(rid0, q0, Cmd.AUDIO_IN, c0, self._timeout_for(len(c0)), 2)
         return sent
 
     # ---- flashing ----
