@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(gcc clang make python3-venv gcc-arm-none-eabi libnewlib-arm-none-eabi espeak-ng flite sox)
+APT_PACKAGES=(gcc clang make python3-venv gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm espeak-ng flite sox)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

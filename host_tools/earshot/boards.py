@@ -160,18 +160,133 @@ class SimBoard:
         self.close()
 
 
-def start_board(name: str, **kwargs: Any) -> SimBoard:
+def _free_tcp_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class QemuBoard:
+    """qemu_an547: QEMU ``mps3-an547`` (Cortex-M55) running the bootloader ELF.
+
+    The UART is a TCP server on 127.0.0.1 (port ``socket://127.0.0.1:PORT``);
+    the flash is a 4 MiB host file the firmware reads and writes through
+    semihosting (created erased when absent), so it persists across runs.
+    Same interface as :class:`SimBoard`.
+    """
+
+    MACHINE = "mps3-an547"
+
+    def __init__(
+        self,
+        flash: str | Path | None = None,
+        baud: int | None = None,
+        cut_after: int | None = None,
+        tcp_port: int | None = None,
+        start_timeout: float = 20.0,
+        board: str = "qemu_an547",
+    ) -> None:
+        if cut_after is not None:
+            raise ConfigError(f"{board} cannot cut power at a flash operation (no power_cut capability)")
+        spec = board_spec(board)
+        exe = build_dir(board) / "boot.elf"
+        if not exe.is_file():
+            build(board)
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if flash is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix=f"earshot-{board}-")
+            flash = Path(self._tmp.name) / "flash.bin"
+        self.flash = Path(flash).resolve()
+        if "," in str(self.flash) or " " in str(self.flash):
+            raise ConfigError(f"flash path must not contain commas or spaces: {self.flash}")
+        self.baud = int(baud or spec.default_baud)
+        self.tcp_port = int(tcp_port) if tcp_port is not None else _free_tcp_port()
+        qemu = os.environ.get("EARSHOT_QEMU", "qemu-system-arm")
+        args = [
+            qemu, "-M", self.MACHINE, "-display", "none", "-monitor", "none",
+            "-serial", f"tcp:127.0.0.1:{self.tcp_port},server=on,wait=off",
+            "-semihosting-config", f"enable=on,target=native,arg={board},arg=flash={self.flash}",
+            "-kernel", str(exe),
+        ]
+        self.log_path = self.flash.with_suffix(".log")
+        self._log = self.log_path.open("a")
+        try:
+            self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log)
+        except OSError as exc:
+            self._log.close()
+            raise ConfigError(f"cannot start {qemu}: {exc}") from None
+        self.port = f"socket://127.0.0.1:{self.tcp_port}"
+        self._wait_listening(start_timeout)
+
+    def _wait_listening(self, timeout: float) -> None:
+        import socket
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            try:
+                with socket.create_connection(("127.0.0.1", self.tcp_port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        err = self.log_path.read_text(errors="replace")[-500:] if self.log_path.exists() else ""
+        raise DeviceTimeoutError(f"qemu did not open its UART port {self.tcp_port}: {err.strip()}")
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def wait(self, timeout: float | None = None) -> int:
+        return self.proc.wait(timeout=timeout)
+
+    def power_off(self) -> None:
+        """Cut power: kill the emulator at once (every completed flash operation is already in the file)."""
+        if self.alive:
+            self.proc.kill()
+            self.proc.wait()
+
+    def stop(self) -> None:
+        if self.alive:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if not self._log.closed:
+            self._log.close()
+
+    def close(self) -> None:
+        self.stop()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self) -> QemuBoard:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def start_board(name: str, **kwargs: Any) -> SimBoard | QemuBoard:
     spec = board_spec(name)
     if name == "host_sim":
         kwargs.setdefault("baud", spec.default_baud)
         return SimBoard(**kwargs)
+    if spec.raw.get("emulator") == "qemu":
+        return QemuBoard(board=name, **kwargs)
     raise ConfigError(f"board '{name}' cannot be started from here")
 
 
 STATE_FILE = BUILD_DIR / "board-state.json"
 
 
-def remember(board: SimBoard, name: str) -> None:
+def remember(board: SimBoard | QemuBoard, name: str) -> None:
     STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
     STATE_FILE.write_text(json.dumps({"board": name, "port": board.port, "pid": board.proc.pid,
                                       "baud": board.baud, "flash": str(board.flash)}))

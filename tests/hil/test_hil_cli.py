@@ -32,7 +32,7 @@ def test_cli_info_and_reset(dut: Dut) -> None:
     r = earshot(dut, "info")
     assert r.returncode == 0, r.stderr
     info = json.loads(r.stdout)
-    assert info["board"] == "host_sim" and info["role_name"] == "application"
+    assert info["board"] == dut.name and info["role_name"] == "application"
     r = earshot(dut, "reset")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["role"] == "application"
@@ -53,7 +53,7 @@ def test_cli_profile_json_after_audio(dut: Dut) -> None:
 def test_cli_flash_skips_same_image(dut: Dut) -> None:
     from earshot.boards import build
 
-    image = build("host_sim", version=int(dut.info()["firmware_version"]))
+    image = build(dut.name, version=int(dut.info()["firmware_version"]))
     r = earshot(dut, "flash", str(image))
     assert r.returncode == 0, r.stderr
     assert "already holds this image" in r.stdout
@@ -75,7 +75,9 @@ def test_cli_errors_name_the_problem(dut: Dut) -> None:
     assert r.returncode == 2 and "cannot open /dev/nonexistent-tty" in r.stderr
 
 
-def test_tcp_uart() -> None:
+def test_tcp_uart(request: pytest.FixtureRequest) -> None:
+    if request.config.getoption("--board") != "host_sim":
+        pytest.skip("host_sim's TCP UART option")
     with SimBoard(tcp_port=45991) as sim:
         assert sim.port == "socket://127.0.0.1:45991"
         with Device(sim.port) as dev:
