@@ -52,7 +52,7 @@ def test_no_wake_word_in_speech(dut: Dut) -> None:
 
 def test_flash_new_version_then_skip_same(dut: Dut) -> None:
     before = dut.info()
-    image = build(dut.name, version=int(before["firmware_version"]) + 1)
+    image = build(dut.name, version=int(before["firmware_version"]) + 1).read_bytes()
     result = dut.flash(image)
     assert not result["skipped"]
     assert result["boot"]["version"] == int(before["firmware_version"]) + 1
@@ -76,7 +76,7 @@ def test_image_with_wrong_hash_is_rejected(dut: Dut) -> None:
 
 def test_unconfirmed_image_rolls_back(dut: Dut) -> None:
     before = dut.info()
-    image = build(dut.name, version=int(before["firmware_version"]) + 3, no_confirm=True)
+    image = build(dut.name, version=int(before["firmware_version"]) + 3, no_confirm=True).read_bytes()
     result = dut.flash(image)
     assert result["boot"]["version"] == int(before["firmware_version"]) + 3
     assert dut.info()["slots"][result["slot"]]["state"] == "tried"
