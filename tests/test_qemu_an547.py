@@ -99,3 +99,17 @@ def test_flash_file_persists_across_runs_and_kill(tmp_path: Path) -> None:
         assert info["board"] == "qemu_an547" and info["role_name"] == "application"
         assert info["firmware_version"] == 4
         assert info["slots"][info["running_slot"]]["state"] == "confirmed"
+
+
+def test_profile_reports_stack_high_water(tmp_path: Path) -> None:
+    """The bootloader paints the stack at reset; the application's PROFILE reports
+    the bytes the (shared) stack has used since then, from the untouched paint."""
+    from earshot.boards import QemuBoard, build
+    from earshot.device import Device
+
+    image = build("qemu_an547", version=5, small=True).read_bytes()
+    with QemuBoard(flash=tmp_path / "flash.bin") as board, Device(board.port) as dev:
+        dev.flash(image)
+        prof = dev.profile()
+    assert prof["stack_bytes"] >= 64 * 1024
+    assert 256 < prof["stack_high_water"] < prof["stack_bytes"] // 4

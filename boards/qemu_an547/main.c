@@ -140,6 +140,7 @@ void es_an547_main(void)
     board.ram_size = ES_AN547_RAM_SIZE;
     board.shutdown_requested = NULL;
     board.shutdown_ctx = NULL;
+    board.stack_high_water = es_an547_stack_high_water;
 
     es_boot_reason_t reason = ES_BOOT_POWER_ON;
     int stay = 0;

@@ -8,7 +8,9 @@
 
    For each model in table order: prepare (compat tflite, es_hal_opt), then N
    invokes, input i = the next input-tensor-size bytes of IN (wrapping); OUT gets
-   the output tensor bytes of every invoke. Exit status 0 when all ran. */
+   the output tensor bytes of every invoke. Exit status 0 when all ran.
+   Optional arg=arena=FILE: one line "NAME BYTES" per model, es_interp_arena_used()
+   on the M55 (read by `earshot size`; n=0 only prepares). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,6 +51,28 @@ static void fail(const char *what)
     leave(ADP_RUNTIME_ERROR);
 }
 
+/* "NAME BYTES\n" into @out (cap >= 96); returns its length. */
+static size_t arena_line(char *out, const char *name, size_t bytes)
+{
+    size_t len = 0;
+    while (name[len] != '\0' && len < 64u) {
+        out[len] = name[len];
+        len++;
+    }
+    out[len++] = ' ';
+    char digits[24];
+    size_t nd = 0;
+    do {
+        digits[nd++] = (char)('0' + (int)(bytes % 10u));
+        bytes /= 10u;
+    } while (bytes != 0 && nd < sizeof digits);
+    while (nd > 0) {
+        out[len++] = digits[--nd];
+    }
+    out[len++] = '\n';
+    return len;
+}
+
 static void arg(const char *key, char *out, size_t cap)
 {
     size_t klen = strlen(key);
@@ -73,13 +97,21 @@ static void arg(const char *key, char *out, size_t cap)
 
 void es_an547_main(void)
 {
-    char in_path[200], out_path[200], n_text[16];
+    char in_path[200], out_path[200], arena_path[200], n_text[16];
     if (es_semihost_cmdline(g_cmdline, sizeof g_cmdline) < 0) {
         fail("no command line");
     }
     arg("in", in_path, sizeof in_path);
     arg("out", out_path, sizeof out_path);
     arg("n", n_text, sizeof n_text);
+    arg("arena", arena_path, sizeof arena_path);
+    int32_t arena_fd = -1;
+    if (arena_path[0] != '\0') {
+        arena_fd = es_semihost_open(arena_path, MODE_WB);
+        if (arena_fd < 0) {
+            fail("cannot open arena=");
+        }
+    }
     const unsigned long n = strtoul(n_text, NULL, 10);
     int32_t fd = es_semihost_open(in_path, MODE_RB);
     if (fd < 0) {
@@ -104,6 +136,13 @@ void es_an547_main(void)
         es_tensor_t *output = es_interp_output(&g_interp, 0);
         if (input == NULL || output == NULL || input->bytes > (uint32_t)in_len) {
             fail("unexpected model inputs");
+        }
+        if (arena_fd >= 0) {
+            char line[96];
+            size_t len = arena_line(line, models[m].name, es_interp_arena_used(&g_interp));
+            if (es_semihost_write(arena_fd, line, len) != 0) {
+                fail("cannot write arena=");
+            }
         }
         size_t pos = 0;
         for (unsigned long i = 0; i < n; i++) {

@@ -7,6 +7,7 @@
 #ifndef EARSHOT_QEMU_AN547_H
 #define EARSHOT_QEMU_AN547_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "earshot/drivers.h"
@@ -60,6 +61,10 @@ void es_an547_systick_handler(void);
 void es_an547_uart_handler(void);
 /** Called by the fault handler with the stacked frame: prints, records the fault, resets. */
 void es_an547_fault(const uint32_t *frame, uint32_t ipsr, uint32_t exc_return) __attribute__((noreturn));
+/** Pattern painted over the free stack at reset (see startup.c). */
+#define ES_AN547_STACK_PAINT 0x5AC5A5C5u
+/** Peak bytes of the (bootloader + application) stack used since reset; *size gets its size. */
+size_t es_an547_stack_high_water(size_t *size);
 /** UART base the fault handler prints on. */
 #define ES_AN547_FAULT_UART ES_AN547_UART0
 /** Words surviving a system reset (outside every loaded ELF segment, see boot.ld). */

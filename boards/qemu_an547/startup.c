@@ -70,8 +70,19 @@ __attribute__((section(".vectors"), used)) const es_vector_t es_an547_vectors[16
 };
 #pragma GCC diagnostic pop
 
+/* Stack painting: every word from the end of .bss to just below the current
+   stack pointer gets ES_AN547_STACK_PAINT; the deepest word ever written is the
+   first one (from below) that no longer holds it. */
 void es_an547_reset(void)
 {
+    {
+        uint32_t sp;
+        __asm__ volatile("mov %0, sp" : "=r"(sp));
+        /* 256 bytes of margin for this frame and memset's */
+        for (uint32_t *w = (uint32_t *)(uintptr_t)__bss_end__; (uintptr_t)w + 256u < sp; w++) {
+            *(volatile uint32_t *)w = ES_AN547_STACK_PAINT;
+        }
+    }
     memcpy(__data_start__, __data_load__, (size_t)(__data_end__ - __data_start__));
     memset(__bss_start__, 0, (size_t)(__bss_end__ - __bss_start__));
     ES_REG32(ES_SCB_VTOR) = (uint32_t)(uintptr_t)es_an547_vectors;
@@ -79,6 +90,19 @@ void es_an547_reset(void)
     ES_REG32(ES_SCB_SHCSR) |= (1u << 16) | (1u << 17) | (1u << 18) | (1u << 19);
     __asm__ volatile("dsb\nisb" ::: "memory");
     es_an547_main();
+}
+
+size_t es_an547_stack_high_water(size_t *size)
+{
+    const uintptr_t lo = (uintptr_t)__bss_end__, hi = (uintptr_t)__stack_top;
+    uintptr_t a = lo;
+    while (a < hi && *(const volatile uint32_t *)a == ES_AN547_STACK_PAINT) {
+        a += 4u;
+    }
+    if (size != NULL) {
+        *size = (size_t)(hi - lo);
+    }
+    return (size_t)(hi - a);
 }
 
 void es_cm_system_reset(void)

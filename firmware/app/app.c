@@ -81,8 +81,16 @@ static es_status_t profile(es_app_t *app, const es_frame_t *req, uint8_t *out, s
     const uint64_t frames = 0, frontend_us = 0;
 #endif
     double fe = frames > 0 ? (double)frontend_us / (double)frames : 0.0;
-    es_json_appendf(j, jcap, &pos, "{\"frames\":%llu,\"frontend_us_per_frame\":%.3f,\"models\":[",
+    es_json_appendf(j, jcap, &pos, "{\"frames\":%llu,\"frontend_us_per_frame\":%.3f,",
                     (unsigned long long)frames, fe);
+    if (app->svc.board->stack_high_water != NULL) {
+        /* peak stack since reset (bootloader and application share it), from stack painting */
+        size_t stack_size = 0;
+        const size_t used = app->svc.board->stack_high_water(&stack_size);
+        es_json_appendf(j, jcap, &pos, "\"stack_high_water\":%lu,\"stack_bytes\":%lu,", (unsigned long)used,
+                        (unsigned long)stack_size);
+    }
+    es_json_appendf(j, jcap, &pos, "\"models\":[");
     for (size_t i = 0; i < app->n_loaded; i++) {
 #if ES_APP_WAKEWORD
         const es_ww_slot_t *sl = &app->ww.slots[app->model_index[i]];

@@ -174,7 +174,10 @@ class QemuBoard:
     The UART is a TCP server on 127.0.0.1 (port ``socket://127.0.0.1:PORT``);
     the flash is a 4 MiB host file the firmware reads and writes through
     semihosting (created erased when absent), so it persists across runs.
-    Same interface as :class:`SimBoard`.
+    Same interface as :class:`SimBoard`. ``plugin`` loads a TCG plugin
+    (``-plugin VALUE``), e.g. the instruction counter of
+    :func:`earshot.insns.plugin_arg`
+    (``build/qemu_an547/insn_count.so,start=0x...,end=0x...,out=FILE``).
     """
 
     MACHINE = "mps3-an547"
@@ -187,6 +190,7 @@ class QemuBoard:
         tcp_port: int | None = None,
         start_timeout: float = 20.0,
         board: str = "qemu_an547",
+        plugin: str | None = None,
     ) -> None:
         if cut_after is not None:
             raise ConfigError(f"{board} cannot cut power at a flash operation (no power_cut capability)")
@@ -210,6 +214,8 @@ class QemuBoard:
             "-semihosting-config", f"enable=on,target=native,arg={board},arg=flash={self.flash}",
             "-kernel", str(exe),
         ]
+        if plugin:
+            args += ["-plugin", plugin]
         self.log_path = self.flash.with_suffix(".log")
         self._log = self.log_path.open("a")
         try:

@@ -186,6 +186,14 @@ def cmd_profile(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_size(args: argparse.Namespace) -> int:
+    from .size import firmware_size, format_table
+
+    report = firmware_size(args.board, arenas=not args.no_arena, stack=args.stack)
+    print(json.dumps(report, indent=2) if args.json else format_table(report))
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .boards import build, start_board
 
@@ -280,6 +288,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--play", metavar="WAV", help="stream this audio first, then read the counters")
     p.set_defaults(func=cmd_profile)
+    p = sub.add_parser("size", help="code/data size per component, flash and RAM totals, arena per model")
+    p.add_argument("--board", default="qemu_an547")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--no-arena", action="store_true", help="do not measure the arena per model")
+    p.add_argument("--stack", action="store_true",
+                   help="also run the board (flash, play a sample) and report the stack high water")
+    p.set_defaults(func=cmd_size)
     p = sub.add_parser("demo", help="start host_sim, build and flash the firmware, stream wake words")
     p.set_defaults(func=cmd_demo)
     return parser

@@ -151,6 +151,9 @@ typedef struct es_board {
     /** Non-NULL and returning non-zero when the board is being shut down (host_sim: SIGTERM). */
     int (*shutdown_requested)(void *ctx);
     void *shutdown_ctx;
+    /** Optional (NULL when the board cannot tell): peak stack use in bytes since
+        reset, measured by stack painting; *size receives the stack's size. */
+    size_t (*stack_high_water)(size_t *size);
 } es_board_t;
 
 /* ---- Convenience wrappers ---- */
