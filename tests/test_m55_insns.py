@@ -50,3 +50,27 @@ def test_qemu_board_loads_the_plugin(tmp_path: Path) -> None:
             time.sleep(0.05)
     values = [int(v) for v in counts.read_text().split()]
     assert values and values[0] > 0
+
+
+def test_profile_reports_instructions_per_op() -> None:
+    """`earshot profile --board qemu_an547` counts each operator; repeatable and consistent with the totals."""
+    import json
+    import subprocess
+    import sys
+
+    def run() -> dict:
+        proc = subprocess.run([sys.executable, "-m", "earshot", "profile", "--board", "qemu_an547", "--json",
+                               "--inferences", "3"], capture_output=True, text=True, timeout=600, check=False)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        return json.loads(proc.stdout)
+
+    first, second = run(), run()
+    assert first == second
+    assert set(first) == {"okay_nabu", "hey_jarvis", "alexa", "hey_mycroft"}
+    for name, r in first.items():
+        ops = r["ops"]
+        assert ops[0]["op"] == "CALL_ONCE" and any(o["op"] == "CONV_2D" for o in ops)
+        total = sum(o["insns"] for o in ops)
+        assert 0.95 * r["insns_per_inference_median"] < total < r["insns_per_inference_median"], name
+        conv = sum(o["insns"] for o in ops if o["op"] in ("CONV_2D", "DEPTHWISE_CONV_2D"))
+        assert conv > total / 2, name  # the convolutions dominate

@@ -31,7 +31,14 @@ typedef struct {
     ...;
 } es_tensor_t;
 
-typedef struct { const char *error; int32_t error_op; uint32_t n_subgraphs; ...; } es_model_t;
+typedef struct {
+    uint32_t tensors; uint32_t inputs; uint32_t outputs; uint32_t operators;
+    uint32_t n_tensors; uint32_t n_inputs; uint32_t n_outputs; uint32_t n_operators;
+} es_model_subgraph_t;
+typedef struct {
+    const char *error; int32_t error_op; uint32_t n_subgraphs; es_model_subgraph_t subgraphs[8]; ...;
+} es_model_t;
+int32_t es_model_op_code(const es_model_t *model, uint32_t sg, uint32_t op);
 typedef struct { ...; } es_hal_ops_t;
 const es_hal_ops_t *es_py_backend(int which);
 typedef struct {

@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .audio import SAMPLE_RATE, iter_pcm, read_wav
@@ -166,7 +167,41 @@ def cmd_monitor(args: argparse.Namespace) -> int:
     return 0
 
 
+def _profile_insns(args: argparse.Namespace) -> int:
+    """Instruction counts on the emulated Cortex-M55 (QEMU TCG plugin): per inference and per operator."""
+    from . import insns
+
+    per_inference = insns.model_check_insns(args.inferences)
+    per_op = insns.model_check_op_insns(args.inferences)
+    result: dict[str, dict[str, Any]] = {
+        name: {
+            "insns_per_inference_median": sorted(v)[len(v) // 2],
+            "insns_per_inference": v,
+            "ops": [{"index": i, "op": op, "insns": c} for i, (op, c) in enumerate(per_op[name])],
+        }
+        for name, v in per_inference.items()
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print("executed guest instructions on qemu mps3-an547 (Cortex-M55), median over inferences")
+    for name, r in result.items():
+        by_type: dict[str, int] = {}
+        for o in r["ops"]:
+            by_type[o["op"]] = by_type.get(o["op"], 0) + o["insns"]
+        print(f"\n{name}: {r['insns_per_inference_median']} per inference")
+        for op, c in sorted(by_type.items(), key=lambda kv: -kv[1]):
+            print(f"  {op:<20} {c:>9}")
+    return 0
+
+
 def cmd_profile(args: argparse.Namespace) -> int:
+    if args.board:
+        from .boards import board_spec
+
+        if board_spec(args.board).raw.get("emulator") != "qemu":
+            raise ConfigError(f"instruction counts need an emulated board (qemu_an547), not {args.board}")
+        return _profile_insns(args)
     with _device(args) as dev:
         if args.play:
             dev.profile(reset=True)
@@ -287,6 +322,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("profile", parents=[link], help="per-stage timing and memory counters")
     p.add_argument("--json", action="store_true")
     p.add_argument("--play", metavar="WAV", help="stream this audio first, then read the counters")
+    p.add_argument("--board", help="qemu_an547: count executed instructions per inference and per operator "
+                   "with the QEMU plugin instead of asking a running board")
+    p.add_argument("--inferences", type=int, default=6, help="inferences per model with --board (default 6)")
     p.set_defaults(func=cmd_profile)
     p = sub.add_parser("size", help="code/data size per component, flash and RAM totals, arena per model")
     p.add_argument("--board", default="qemu_an547")

@@ -63,6 +63,17 @@ class Model:
     def data_pointer(self) -> Any:
         return self._buf
 
+    def op_names(self, subgraph: int = 0) -> list[str]:
+        """Builtin operator names of a subgraph, in execution order."""
+        if not 0 <= subgraph < int(self._model.n_subgraphs):
+            raise IndexError(f"no subgraph {subgraph}")
+        n = int(self._model.subgraphs[subgraph].n_operators)
+        return [op_name(int(lib.es_model_op_code(self._model, subgraph, i))) for i in range(n)]
+
+    @property
+    def n_subgraphs(self) -> int:
+        return int(self._model.n_subgraphs)
+
 
 class Tensor:
     """A view of one interpreter tensor (shares memory with the arena)."""

@@ -27,7 +27,8 @@ typedef struct counter_state {
     uint64_t insns;        /* instructions executed so far (inline op target) */
     uint64_t window_start; /* insns at the start marker of the open window */
     int open;
-    uint64_t start;
+    uint64_t starts[MAX_ENDS];
+    size_t n_starts;
     uint64_t ends[MAX_ENDS];
     size_t n_ends;
     uint64_t windows;
@@ -71,8 +72,11 @@ static void on_tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         const uint64_t pc = qemu_plugin_insn_vaddr(insn) & ~(uint64_t)1u;
         /* marker callbacks first, the count after: both markers see the counter
            before their own instruction */
-        if (pc == g_state.start) {
-            qemu_plugin_register_vcpu_insn_exec_cb(insn, on_start, QEMU_PLUGIN_CB_NO_REGS, &g_state);
+        for (size_t k = 0; k < g_state.n_starts; k++) {
+            if (pc == g_state.starts[k]) {
+                qemu_plugin_register_vcpu_insn_exec_cb(insn, on_start, QEMU_PLUGIN_CB_NO_REGS, &g_state);
+                break;
+            }
         }
         for (size_t e = 0; e < g_state.n_ends; e++) {
             if (pc == g_state.ends[e]) {
@@ -118,7 +122,9 @@ ES_QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_in
     const char *out_path = NULL;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
-        if (strncmp(a, "start=", 6) == 0 && parse_addr(a + 6, &g_state.start)) {
+        if (strncmp(a, "start=", 6) == 0 && g_state.n_starts < MAX_ENDS &&
+            parse_addr(a + 6, &g_state.starts[g_state.n_starts])) {
+            g_state.n_starts++;
             have_start = 1;
         } else if (strncmp(a, "end=", 4) == 0 && g_state.n_ends < MAX_ENDS &&
                    parse_addr(a + 4, &g_state.ends[g_state.n_ends])) {
