@@ -12,7 +12,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from .errors import ConfigError, DeviceIOError, DeviceTimeoutError
 
@@ -77,7 +77,53 @@ def build(board: str, version: int = 1, small: bool = False, no_confirm: bool = 
     return image
 
 
-class SimBoard:
+class _BoardProcess:
+    """What every started board shares: a child process, its log file, an optional temporary flash."""
+
+    proc: subprocess.Popen[Any]
+    _log: Any
+    _tmp: tempfile.TemporaryDirectory[str] | None
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def wait(self, timeout: float | None = None) -> int:
+        return self.proc.wait(timeout=timeout)
+
+    def power_off(self) -> None:
+        """Cut power: kill the process at once, flash left as it is."""
+        if self.alive:
+            self.proc.kill()
+            self.proc.wait()
+
+    def stop(self) -> None:
+        if self.alive:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.proc.stdout:
+            self.proc.stdout.close()
+        if not self._log.closed:
+            self._log.close()
+
+    def close(self) -> None:
+        self.stop()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class SimBoard(_BoardProcess):
     """A running host_sim process: the virtual board behind a paced pseudo-terminal."""
 
     def __init__(
@@ -122,42 +168,6 @@ class SimBoard:
         err = self.log_path.read_text(errors="replace")[-500:] if self.log_path.exists() else ""
         raise DeviceTimeoutError(f"host_sim did not report its port: {err.strip()}")
 
-    @property
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def wait(self, timeout: float | None = None) -> int:
-        return self.proc.wait(timeout=timeout)
-
-    def power_off(self) -> None:
-        """Cut power: kill the process at once, flash left as it is."""
-        if self.alive:
-            self.proc.kill()
-            self.proc.wait()
-
-    def stop(self) -> None:
-        if self.alive:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.proc.stdout:
-            self.proc.stdout.close()
-        self._log.close()
-
-    def close(self) -> None:
-        self.stop()
-        if self._tmp is not None:
-            self._tmp.cleanup()
-            self._tmp = None
-
-    def __enter__(self) -> SimBoard:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def _free_tcp_port() -> int:
@@ -168,7 +178,7 @@ def _free_tcp_port() -> int:
         return int(s.getsockname()[1])
 
 
-class QemuBoard:
+class QemuBoard(_BoardProcess):
     """qemu_an547: QEMU ``mps3-an547`` (Cortex-M55) running the bootloader ELF.
 
     The UART is a TCP server on 127.0.0.1 (port ``socket://127.0.0.1:PORT``);
@@ -242,41 +252,6 @@ class QemuBoard:
         err = self.log_path.read_text(errors="replace")[-500:] if self.log_path.exists() else ""
         raise DeviceTimeoutError(f"qemu did not open its UART port {self.tcp_port}: {err.strip()}")
 
-    @property
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def wait(self, timeout: float | None = None) -> int:
-        return self.proc.wait(timeout=timeout)
-
-    def power_off(self) -> None:
-        """Cut power: kill the emulator at once (every completed flash operation is already in the file)."""
-        if self.alive:
-            self.proc.kill()
-            self.proc.wait()
-
-    def stop(self) -> None:
-        if self.alive:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if not self._log.closed:
-            self._log.close()
-
-    def close(self) -> None:
-        self.stop()
-        if self._tmp is not None:
-            self._tmp.cleanup()
-            self._tmp = None
-
-    def __enter__(self) -> QemuBoard:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def start_board(name: str, **kwargs: Any) -> SimBoard | QemuBoard:

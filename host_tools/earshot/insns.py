@@ -88,13 +88,9 @@ def feature_stream(max_bytes: int = 90 * 1024) -> bytes:
     return q.tobytes()[:max_bytes]
 
 
-def model_check_insns(invokes: int = 10, stream: bytes | None = None, timeout: float = 300.0) -> dict[str, list[int]]:
-    """Instructions of each of ``invokes`` inferences of every embedded model, in table order."""
-    elf = build_dir(BOARD) / "model_check.elf"
-    if not elf.is_file():
-        build(BOARD)
-    start = symbol_address(elf, "es_interp_invoke")
-    ends = return_addresses(elf, "es_interp_invoke")
+def _run_model_check(elf: Path, starts: list[int], ends: list[int], invokes: int, stream: bytes | None,
+                     timeout: float) -> tuple[list[str], list[int]]:
+    """Run model_check.elf under QEMU with the plugin; returns the model names and the window counts."""
     data = feature_stream() if stream is None else stream
     with tempfile.TemporaryDirectory(prefix="earshot-insns-") as tmp:
         inp, outp = Path(tmp) / "in.bin", Path(tmp) / "out.bin"
@@ -102,7 +98,7 @@ def model_check_insns(invokes: int = 10, stream: bytes | None = None, timeout: f
         inp.write_bytes(data)
         proc = subprocess.run(
             ["qemu-system-arm", "-M", "mps3-an547", "-display", "none", "-monitor", "none", "-kernel", str(elf),
-             "-plugin", plugin_arg(start, ends, counts), "-semihosting-config",
+             "-plugin", plugin_arg(starts, ends, counts), "-semihosting-config",
              f"enable=on,target=native,arg=model_check,arg=in={inp},arg=out={outp},arg=n={invokes},"
              f"arg=arena={arena}"],
             capture_output=True, text=True, timeout=timeout, check=False)
@@ -110,6 +106,17 @@ def model_check_insns(invokes: int = 10, stream: bytes | None = None, timeout: f
             raise ConfigError(f"model_check failed ({proc.returncode}): {(proc.stdout + proc.stderr)[-2000:]}")
         names = [line.split()[0] for line in arena.read_text().splitlines()]
         values = [int(v) for v in counts.read_text().split()]
+    return names, values
+
+
+def model_check_insns(invokes: int = 10, stream: bytes | None = None, timeout: float = 300.0) -> dict[str, list[int]]:
+    """Instructions of each of ``invokes`` inferences of every embedded model, in table order."""
+    elf = build_dir(BOARD) / "model_check.elf"
+    if not elf.is_file():
+        build(BOARD)
+    start = symbol_address(elf, "es_interp_invoke")
+    ends = return_addresses(elf, "es_interp_invoke")
+    names, values = _run_model_check(elf, [start], ends, invokes, stream, timeout)
     if len(values) != invokes * len(names):
         raise ConfigError(f"expected {invokes * len(names)} windows, the plugin counted {len(values)}")
     return {name: values[k * invokes:(k + 1) * invokes] for k, name in enumerate(names)}
@@ -157,21 +164,7 @@ def model_check_op_insns(invokes: int = 6, stream: bytes | None = None,
     # the kernel call sites: in es__invoke_subgraph (subgraphs run by CALL_ONCE) and its copy inlined
     # into es_interp_invoke (the main subgraph)
     sites = [indirect_call_address(elf, f) for f in ("es_interp_invoke", "es__invoke_subgraph")]
-    data = feature_stream() if stream is None else stream
-    with tempfile.TemporaryDirectory(prefix="earshot-opinsns-") as tmp:
-        inp, outp = Path(tmp) / "in.bin", Path(tmp) / "out.bin"
-        counts, arena = Path(tmp) / "counts.txt", Path(tmp) / "arena.txt"
-        inp.write_bytes(data)
-        proc = subprocess.run(
-            ["qemu-system-arm", "-M", "mps3-an547", "-display", "none", "-monitor", "none", "-kernel", str(elf),
-             "-plugin", plugin_arg([a for a, _ in sites], [b for _, b in sites], counts), "-semihosting-config",
-             f"enable=on,target=native,arg=model_check,arg=in={inp},arg=out={outp},arg=n={invokes},"
-             f"arg=arena={arena}"],
-            capture_output=True, text=True, timeout=timeout, check=False)
-        if proc.returncode != 0:
-            raise ConfigError(f"model_check failed ({proc.returncode}): {(proc.stdout + proc.stderr)[-2000:]}")
-        names = [line.split()[0] for line in arena.read_text().splitlines()]
-        values = [int(v) for v in counts.read_text().split()]
+    names, values = _run_model_check(elf, [a for a, _ in sites], [b for _, b in sites], invokes, stream, timeout)
     result: dict[str, list[tuple[str, int]]] = {}
     pos = 0
     for name in names:
